@@ -1,0 +1,62 @@
+// Typecheck, then bundle src/peer.ts into dist/peer.js (CJS) with the native files and migrations it loads beside it.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import esbuild from 'esbuild';
+
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const abi = process.versions.modules;
+const uwsBinary = `uws_${process.platform}_${process.arch}_${abi}.node`;
+
+// uWS picks its binary by platform and ABI at run time; load the one we copy beside the bundle instead.
+const uwsShim = {
+  name: 'uws-shim',
+  setup(b) {
+    b.onResolve({ filter: /^uWebSockets\.js$/ }, () => ({ path: 'uws', namespace: 'uws-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'uws-shim' }, () => ({
+      loader: 'js',
+      contents: `module.exports = require(require('node:path').join(__dirname, ${JSON.stringify(uwsBinary)}));`,
+    }));
+  },
+};
+
+// tiny-secp256k1 reads its .wasm from its own folder; in dist/ it sits beside the bundle.
+const wasmPathShim = {
+  name: 'tiny-secp256k1-wasm-path',
+  setup(b) {
+    b.onLoad({ filter: /tiny-secp256k1[\\/]lib[\\/](cjs[\\/]wasm_path_cjs\.cjs|wasm_path\.js)$/ }, () => ({
+      loader: 'js',
+      contents: "export const path = (file) => require('node:path').join(__dirname, file);",
+    }));
+  },
+};
+
+console.log('typecheck…');
+rmSync('dist', { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+
+mkdirSync('dist', { recursive: true });
+await esbuild.build({
+  entryPoints: ['src/peer.ts'],
+  outfile: 'dist/peer.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  define: { __BUNDLED__: 'true', __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '""' },
+  plugins: [uwsShim, wasmPathShim],
+  logLevel: 'warning',
+});
+
+copyFileSync(path.join('node_modules/uWebSockets.js/dist/bin', uwsBinary), path.join('dist', uwsBinary));
+copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), 'dist/better_sqlite3.node');
+copyFileSync(path.join(path.dirname(require.resolve('tiny-secp256k1')), '..', 'secp256k1.wasm'), 'dist/secp256k1.wasm');
+cpSync('migrations', 'dist/migrations', { recursive: true });
+// The repo is "type": "module"; dist/ is CommonJS wherever it is copied.
+writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
+console.log(`built dist/peer.js (${pkg.version}) with ${uwsBinary}, better_sqlite3.node, secp256k1.wasm, migrations/`);

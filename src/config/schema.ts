@@ -1,0 +1,189 @@
+/**
+ * Every setting the peer reads, in one place: its environment name, default, meaning and parser.
+ * `.env.example`, NIP-11 and the docs are derived from this list; nothing else reads process.env.
+ */
+export type Parser<T> = (raw: string) => T;
+
+export interface Setting<T> {
+  env: string;
+  default: string;
+  description: string;
+  parse: Parser<T>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const fail = (what: string): never => {
+  throw new ConfigError(what);
+};
+
+const str: Parser<string> = (raw) => raw;
+
+const int =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  (raw) => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      fail(`expected an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+
+const amount: Parser<bigint> = (raw) => {
+  if (!/^\d+$/.test(raw.trim())) fail('expected a non-negative integer amount in the smallest unit');
+  const n = BigInt(raw.trim());
+  if (n >= 2n ** 63n) fail('expected an amount below 2^63');
+  return n;
+};
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw) =>
+    values.includes(raw as T) ? (raw as T) : fail(`expected one of ${values.join(', ')}`);
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const hex64OrEmpty: Parser<string> = (raw) =>
+  raw === '' || HEX64.test(raw) ? raw : fail('expected 64 lowercase hex characters');
+
+const pubkeyList: Parser<string[]> = (raw) => {
+  const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
+  for (const k of keys) if (!HEX64.test(k)) fail(`expected comma-separated 64-char lowercase hex pubkeys, got "${k}"`);
+  return keys;
+};
+
+const priceKinds: Parser<Map<number, bigint>> = (raw) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return fail('expected a JSON object of kind → price, e.g. {"1":"50"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('expected a JSON object');
+  const prices = new Map<number, bigint>();
+  for (const [kind, price] of Object.entries(parsed as Record<string, unknown>)) {
+    const k = int(0, 65535)(kind);
+    if (typeof price !== 'string' && typeof price !== 'number') fail(`price of kind ${kind} must be an integer`);
+    prices.set(k, amount(String(price)));
+  }
+  return prices;
+};
+
+const ILP_ADDRESS = /^(g|private|example|peer|self|test[1-3]?|local)(\.[a-zA-Z0-9_~-]+)+$/;
+const ilpAddress: Parser<string> = (raw) =>
+  ILP_ADDRESS.test(raw) && raw.length <= 1023 ? raw : fail('expected an ILP address such as test.peer or g.example');
+
+const assetCode: Parser<string> = (raw) => (/^[A-Za-z0-9]{1,16}$/.test(raw) ? raw : fail('expected 1-16 letters or digits'));
+
+export interface PeerLink {
+  id: string;
+  token: string;
+  creditLimit: bigint;
+  routes: string[];
+}
+
+const peers: Parser<PeerLink[]> = (raw) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return fail('expected a JSON array of {"id","token","creditLimit"}');
+  }
+  if (!Array.isArray(parsed)) fail('expected a JSON array');
+  const seen = new Set<string>();
+  return (parsed as unknown[]).map((p, i) => {
+    const o = p as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null) fail(`entry ${i} must be an object`);
+    if (typeof o.id !== 'string' || !/^[a-zA-Z0-9_~-]+$/.test(o.id)) fail(`entry ${i}: "id" must be an ILP address segment`);
+    if (typeof o.token !== 'string' || o.token.length < 16) fail(`entry ${i}: "token" must be a string of at least 16 characters`);
+    if (seen.has(o.id as string)) fail(`entry ${i}: duplicate id "${o.id}"`);
+    seen.add(o.id as string);
+    const routes = o.routes ?? [];
+    if (!Array.isArray(routes) || !routes.every((r) => typeof r === 'string' && ILP_ADDRESS.test(r))) {
+      fail(`entry ${i}: "routes" must be an array of ILP address prefixes`);
+    }
+    return {
+      id: o.id as string,
+      token: o.token as string,
+      creditLimit: amount(String(o.creditLimit ?? '0')),
+      routes: routes as string[],
+    };
+  });
+};
+
+const publicUrl: Parser<string> = (raw) => {
+  if (raw === '') return raw;
+  try {
+    const u = new URL(raw);
+    if (u.protocol === 'wss:' || u.protocol === 'ws:') return raw.replace(/\/$/, '');
+  } catch {
+    /* fall through to the error */
+  }
+  return fail('expected a ws:// or wss:// URL such as wss://relay.example');
+};
+
+export const settings = {
+  port: { env: 'PORT', default: '8080', description: 'TCP port for HTTP and WebSocket', parse: int(0, 65535) },
+  host: { env: 'HOST', default: '0.0.0.0', description: 'address to listen on', parse: str },
+  dataDir: { env: 'DATA_DIR', default: './data', description: 'folder for the SQLite database and backups', parse: str },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    default: 'info',
+    description: 'pino log level',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  },
+  relayName: { env: 'RELAY_NAME', default: 'ilp-nostr-peer', description: 'NIP-11 name', parse: str },
+  relayDescription: {
+    env: 'RELAY_DESCRIPTION',
+    default: 'A Nostr relay paid over Interledger',
+    description: 'NIP-11 description',
+    parse: str,
+  },
+  relayPubkey: { env: 'RELAY_PUBKEY', default: '', description: "NIP-11 operator's hex pubkey", parse: hex64OrEmpty },
+  relayContact: { env: 'RELAY_CONTACT', default: '', description: 'NIP-11 contact (URI)', parse: str },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    default: '',
+    description: 'public wss:// URL of this relay (NIP-42 relay tag, HTML page)',
+    parse: publicUrl,
+  },
+  ilpAddress: { env: 'ILP_ADDRESS', default: 'test.peer', description: "this node's ILP address", parse: ilpAddress },
+  assetCode: { env: 'ASSET_CODE', default: 'USD', description: 'asset of all amounts', parse: assetCode },
+  assetScale: { env: 'ASSET_SCALE', default: '9', description: 'decimal scale of all amounts', parse: int(0, 255) },
+  priceBase: { env: 'PRICE_BASE', default: '0', description: 'price of one stored event', parse: amount },
+  pricePerByte: { env: 'PRICE_PER_BYTE', default: '0', description: "plus this per byte of the event's serialization", parse: amount },
+  priceKinds: { env: 'PRICE_KINDS', default: '{}', description: 'JSON object kind → base price override', parse: priceKinds },
+  freePubkeys: { env: 'FREE_PUBKEYS', default: '', description: 'comma-separated hex pubkeys that write for free', parse: pubkeyList },
+  ilpPeers: { env: 'ILP_PEERS', default: '[]', description: 'JSON array of BTP peers {id, token, creditLimit, routes}', parse: peers },
+  dashboardUser: { env: 'DASHBOARD_USER', default: '', description: 'dashboard Basic-Auth user (off unless both set)', parse: str },
+  dashboardPassword: { env: 'DASHBOARD_PASSWORD', default: '', description: 'dashboard Basic-Auth password', parse: str },
+  maxMessageBytes: {
+    env: 'MAX_MESSAGE_BYTES',
+    default: '262144',
+    description: 'largest WebSocket message accepted',
+    parse: int(1024, 16 * 1024 * 1024),
+  },
+  maxSubscriptions: { env: 'MAX_SUBSCRIPTIONS', default: '20', description: 'open subscriptions per connection', parse: int(1, 1000) },
+  maxFilters: { env: 'MAX_FILTERS', default: '10', description: 'filters per REQ', parse: int(1, 100) },
+  maxLimit: { env: 'MAX_LIMIT', default: '5000', description: 'largest stored-event count one filter returns', parse: int(1, 100_000) },
+  defaultLimit: { env: 'DEFAULT_LIMIT', default: '500', description: 'stored events one filter returns when it has no limit', parse: int(1, 100_000) },
+  maxEventTags: { env: 'MAX_EVENT_TAGS', default: '2000', description: 'tags per event', parse: int(1, 100_000) },
+  maxContentLength: { env: 'MAX_CONTENT_LENGTH', default: '102400', description: 'characters of event content', parse: int(1, 16 * 1024 * 1024) },
+  maxSubidLength: { env: 'MAX_SUBID_LENGTH', default: '64', description: 'characters of a subscription id', parse: int(1, 256) },
+  createdAtPast: {
+    env: 'CREATED_AT_LOWER_LIMIT',
+    default: '0',
+    description: 'seconds into the past an event created_at may be (0: no limit)',
+    parse: int(0),
+  },
+  createdAtFuture: {
+    env: 'CREATED_AT_UPPER_LIMIT',
+    default: '900',
+    description: 'seconds into the future an event created_at may be',
+    parse: int(0),
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+export type Settings = typeof settings;
+export type EnvName = Settings[keyof Settings]['env'];

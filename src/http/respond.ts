@@ -1,0 +1,25 @@
+import type { HttpResponse } from 'uWebSockets.js';
+
+export const CORS_HEADERS: [string, string][] = [
+  ['Access-Control-Allow-Origin', '*'],
+  ['Access-Control-Allow-Headers', '*'],
+  ['Access-Control-Allow-Methods', 'GET, OPTIONS'],
+];
+
+/** Writes a whole response in one corked call (status, headers, body). */
+export function respond(
+  res: HttpResponse,
+  status: string,
+  contentType: string,
+  body: string | Uint8Array,
+  headers: [string, string][] = [],
+): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('Content-Type', contentType);
+    for (const [k, v] of headers) res.writeHeader(k, v);
+    res.end(body);
+  });
+}
+
+export const respondJson = (res: HttpResponse, status: string, value: unknown, headers: [string, string][] = []): void =>
+  respond(res, status, 'application/json', JSON.stringify(value), headers);

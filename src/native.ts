@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+declare const __BUNDLED__: boolean | undefined;
+
+/** True inside dist/peer.js, where native files and migrations sit beside the bundle. */
+export const bundled = typeof __BUNDLED__ !== 'undefined' && __BUNDLED__;
+
+function hereDir(): string {
+  // The CJS bundle has __dirname; the ESM sources (tests, tsc) have import.meta.url.
+  return bundled ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+}
+
+/** Path of a native addon copied beside the bundle, or undefined when running from sources. */
+export function nativeFile(name: string): string | undefined {
+  if (!bundled) return undefined;
+  const file = path.join(hereDir(), name);
+  return existsSync(file) ? file : undefined;
+}
+
+export function migrationsDir(): string {
+  return bundled ? path.join(hereDir(), 'migrations') : path.join(hereDir(), '..', 'migrations');
+}

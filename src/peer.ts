@@ -1,0 +1,86 @@
+import { ConfigError, loadConfig } from './config/load';
+import { createLogger } from './ops/logger';
+import { launch } from './peer/launch';
+import { bundled } from './native';
+import { VERSION } from './version';
+
+export { startPeer, type StartedPeer } from './start';
+export type { Config, ConfigInput } from './config/load';
+
+const USAGE = `usage: node dist/peer.js [command]
+
+commands:
+  (none)        serve the relay, BTP and SPSP on PORT (default 8080)
+  healthcheck   exit 0 if /health on localhost answers ok
+  migrate       apply database migrations and exit
+  version       print the version
+  --help        this text
+
+Settings come from the environment; see .env.example.`;
+
+async function serve(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  const peer = await launch(config, log);
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('shutdown took over 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    timer.unref();
+    peer.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function healthcheck(): Promise<void> {
+  const config = loadConfig(process.env);
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const res = await fetch(`http://${host}:${config.port}/health`, { signal: AbortSignal.timeout(5000) });
+  const body = (await res.json()) as { status?: string };
+  if (!res.ok || body.status !== 'ok') throw new Error(`health is ${body.status ?? res.status}`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'serve';
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'healthcheck':
+      return healthcheck();
+    case 'migrate': {
+      const { openDatabase } = await import('./storage/database');
+      const { databaseFile } = await import('./peer/launch');
+      const config = loadConfig(process.env);
+      const db = openDatabase(databaseFile(config.dataDir));
+      console.log(JSON.stringify({ migrated: true, version: db.pragma('user_version', { simple: true }) }));
+      db.close();
+      return;
+    }
+    case 'version':
+      console.log(VERSION);
+      return;
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(USAGE);
+      return;
+    default:
+      throw new ConfigError(`unknown command "${command}"; see --help`);
+  }
+}
+
+if (bundled && require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err instanceof ConfigError ? `config: ${err.message}` : `error: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import * as uWS from 'uWebSockets.js';
+import type { Config } from '../config/load';
+import { CORS_HEADERS, respond, respondJson } from '../http/respond';
+import { health } from '../ops/health';
+import { homePage } from '../relay/home-page';
+import { relayInfo } from '../relay/nip11';
+import { Relay } from '../relay/relay';
+import { relayWebSocket } from '../relay/websocket';
+import { openDatabase } from '../storage/database';
+import { EventStore } from '../storage/events';
+import { WriteQueue } from '../storage/write-queue';
+
+export interface Peer {
+  readonly port: number;
+  readonly config: Config;
+  /** Stops accepting, answers what is in flight, closes sockets with a NOTICE, checkpoints the WAL. */
+  stop(): Promise<void>;
+}
+
+export const databaseFile = (dataDir: string) => path.join(dataDir, 'peer.sqlite');
+
+/** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
+export async function launch(config: Config, log: Logger): Promise<Peer> {
+  const startedAt = Date.now();
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(databaseFile(config.dataDir));
+  const store = new EventStore(db);
+  const writer = new WriteQueue(db, store, (err) => log.error({ err }, 'event write failed'));
+  const relay = new Relay(config, store, writer, log);
+
+  let listenSocket: uWS.us_listen_socket | undefined;
+  let draining = false;
+  const app = uWS.App();
+  const ws = relayWebSocket(app, '/*', relay, config, log);
+  const info = JSON.stringify(relayInfo(config));
+
+  app.get('/', (res, req) => {
+    if (req.getHeader('accept').includes('application/nostr+json')) {
+      respond(res, '200 OK', 'application/nostr+json', info, CORS_HEADERS);
+    } else {
+      respond(res, '200 OK', 'text/html; charset=utf-8', homePage(config, req.getHeader('host')));
+    }
+  });
+  app.options('/*', (res) => respond(res, '204 No Content', 'text/plain', '', CORS_HEADERS));
+  app.get('/health', (res) => {
+    const h = health(
+      {
+        database: () => db.prepare('SELECT 1').pluck().get() === 1,
+        ledger: () => true,
+        websocket: () => listenSocket !== undefined && !draining,
+      },
+      startedAt,
+    );
+    respondJson(res, h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h, CORS_HEADERS);
+  });
+  app.get('/ready', (res) => {
+    const ready = listenSocket !== undefined && !draining;
+    respondJson(res, ready ? '200 OK' : '503 Service Unavailable', { ready });
+  });
+  app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
+
+  listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
+    app.listen(config.host, config.port, (socket) =>
+      socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.host}:${config.port}`)),
+    ),
+  );
+  const port = uWS.us_socket_local_port(listenSocket);
+  log.info({ host: config.host, port, dataDir: config.dataDir, events: store.count() }, 'peer listening');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    port,
+    config,
+    stop: () =>
+      (stopped ??= (async () => {
+        draining = true;
+        if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+        writer.flush();
+        ws.closeAll('restarting: relay is shutting down');
+        app.close();
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+        log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');
+      })()),
+  };
+}

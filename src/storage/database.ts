@@ -1,0 +1,24 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { nativeFile } from '../native';
+import { migrate } from './migrate';
+
+export type Db = Database.Database;
+
+/** Opens (creating if needed) the peer's SQLite file with the pragmas the relay relies on, then migrates it. */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const binding = nativeFile('better_sqlite3.node');
+  const db = new Database(file, binding ? { nativeBinding: binding } : {});
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode is durable against process crashes (kill -9); only an OS crash can lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 268435456');
+  migrate(db);
+  return db;
+}
