@@ -11,6 +11,8 @@ import { SubscriptionIndex, type Subscriber, type Subscription } from './subscri
 /** One NIP-01 session: a WebSocket connection, or a stream of a paid STREAM connection. */
 export interface Session extends Subscriber {
   readonly subs: Map<string, Subscription>;
+  /** Who pays for events written in this session: a paid STREAM session's pubkey; absent, each event's author. */
+  readonly payer?: string;
 }
 
 /** Largest number of values in one filter array; keeps a single REQ's SQL bounded. */
