@@ -1,0 +1,202 @@
+import type { Logger } from 'pino';
+import type * as uWS from 'uWebSockets.js';
+import {
+  BtpContentType,
+  BtpErrorCode,
+  BtpMessageType,
+  decodeBtpPacket,
+  decodeIlpPacket,
+  encodeBtpPacket,
+  encodeIlpPacket,
+  findProtocolData,
+  IlpPacketType,
+  readBtpAuth,
+  type BtpPacket,
+  type IlpPrepare,
+} from '../ilp';
+import type { Connector } from './connector';
+import type { IlpReply } from './local-receiver';
+import type { PeerLink } from './peer-links';
+
+interface BtpConnection {
+  peerId?: string;
+  open: boolean;
+  ws?: uWS.WebSocket<{ conn: BtpConnection }>;
+  link?: PeerLink;
+  nextRequestId: number;
+  waiting: Map<number, (reply: IlpReply | 'timeout' | 'closed') => void>;
+}
+
+const ENCODER = new TextEncoder();
+/** ILP packets are at most ~32 KiB of data plus headers; a BTP frame is never legitimately much larger. */
+const MAX_BTP_FRAME = 128 * 1024;
+
+const ilpEntry = (packet: Uint8Array) => [{ protocolName: 'ilp', contentType: BtpContentType.ApplicationOctetStream, data: packet }];
+
+function btpError(requestId: number, error: { code: string; name: string }, message: string): Uint8Array {
+  return encodeBtpPacket({
+    type: BtpMessageType.Error,
+    requestId,
+    code: error.code,
+    name: error.name,
+    triggeredAt: new Date(),
+    data: ENCODER.encode(message),
+    protocolData: [],
+  });
+}
+
+/**
+ * BTP 2.0 (RFC 23) on `pattern`: the first message must authenticate with a configured peer's token; after
+ * that, Messages carry ILP Prepares to the connector, and Responses carry the replies to Prepares we forward.
+ */
+export function btpRoute(
+  app: uWS.TemplatedApp,
+  pattern: string,
+  connector: Connector,
+  peerForToken: (token: string) => string | undefined,
+  log: Logger,
+): { closeAll(): void } {
+  const connections = new Set<BtpConnection>();
+
+  const send = (conn: BtpConnection, bytes: Uint8Array) => {
+    if (conn.open) conn.ws!.cork(() => conn.ws!.send(bytes, true));
+  };
+
+  const authenticate = (conn: BtpConnection, packet: BtpPacket) => {
+    const auth = readBtpAuth(packet);
+    const peerId = auth && peerForToken(auth.token);
+    if (!peerId) {
+      log.warn({ reason: auth ? 'unknown token' : 'no auth message' }, 'btp auth refused');
+      send(conn, btpError(packet.requestId, BtpErrorCode.F00_NOT_ACCEPTED, 'invalid auth token'));
+      conn.ws!.end(1008, 'btp auth refused');
+      return;
+    }
+    conn.peerId = peerId;
+    conn.link = {
+      sendPrepare: (prepare: IlpPrepare, timeoutMs: number) =>
+        new Promise((resolve) => {
+          if (!conn.open) return resolve('closed');
+          const requestId = (conn.nextRequestId = (conn.nextRequestId + 1) >>> 0);
+          const timer = setTimeout(() => {
+            conn.waiting.delete(requestId);
+            resolve('timeout');
+          }, timeoutMs);
+          conn.waiting.set(requestId, (reply) => {
+            clearTimeout(timer);
+            conn.waiting.delete(requestId);
+            resolve(reply);
+          });
+          send(conn, encodeBtpPacket({ type: BtpMessageType.Message, requestId, protocolData: ilpEntry(encodeIlpPacket({ type: IlpPacketType.Prepare, ...prepare })) }));
+        }),
+    };
+    connector.links.add(peerId, conn.link);
+    send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: [] }));
+    log.info({ peer: peerId }, 'btp peer connected');
+  };
+
+  const onMessage = (conn: BtpConnection, packet: BtpPacket) => {
+    const peerId = conn.peerId!;
+    switch (packet.type) {
+      case BtpMessageType.Message: {
+        const ilp = findProtocolData(packet.protocolData, 'ilp');
+        if (!ilp) {
+          // a repeated auth is harmless; anything else without ILP data is not something we speak
+          if (packet.protocolData[0]?.protocolName === 'auth') {
+            send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: [] }));
+          } else send(conn, btpError(packet.requestId, BtpErrorCode.F01_INVALID_FIELDS, 'expected ilp protocol data'));
+          return;
+        }
+        const ilpPacket = decodeIlpPacket(ilp.data);
+        if (ilpPacket.type !== IlpPacketType.Prepare) {
+          send(conn, btpError(packet.requestId, BtpErrorCode.F01_INVALID_FIELDS, 'expected an ILP Prepare'));
+          return;
+        }
+        connector.handlePrepare(peerId, ilpPacket).then(
+          (reply) => {
+            const type = 'fulfillment' in reply ? IlpPacketType.Fulfill : IlpPacketType.Reject;
+            const bytes = encodeIlpPacket({ type, ...reply } as Parameters<typeof encodeIlpPacket>[0]);
+            send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: ilpEntry(bytes) }));
+          },
+          (err) => {
+            log.error({ err, peer: peerId }, 'prepare handling failed');
+            send(conn, btpError(packet.requestId, BtpErrorCode.T00_UNREACHABLE, 'internal error'));
+          },
+        );
+        return;
+      }
+      case BtpMessageType.Response:
+      case BtpMessageType.Error: {
+        const waiter = conn.waiting.get(packet.requestId);
+        if (!waiter) return;
+        const ilp = packet.type === BtpMessageType.Response ? findProtocolData(packet.protocolData, 'ilp') : undefined;
+        const reply = ilp ? decodeIlpPacket(ilp.data) : undefined;
+        if (reply && reply.type !== IlpPacketType.Prepare) {
+          const { type: _type, ...fields } = reply;
+          waiter(fields);
+        } else {
+          waiter({ code: 'T01', triggeredBy: '', message: `peer ${peerId} answered without an ILP reply`, data: new Uint8Array(0) });
+        }
+        return;
+      }
+      case BtpMessageType.Transfer:
+        send(conn, btpError(packet.requestId, BtpErrorCode.F00_NOT_ACCEPTED, 'settlement over BTP is not supported'));
+        return;
+      default:
+        send(conn, btpError(packet.requestId, BtpErrorCode.F01_INVALID_FIELDS, 'unsupported BTP message type'));
+    }
+  };
+
+  app.ws<{ conn: BtpConnection }>(pattern, {
+    compression: 0 as uWS.CompressOptions,
+    maxPayloadLength: MAX_BTP_FRAME,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const conn: BtpConnection = { open: true, nextRequestId: 0, waiting: new Map() };
+      res.upgrade(
+        { conn },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      const conn = ws.getUserData().conn;
+      conn.ws = ws;
+      connections.add(conn);
+    },
+    message: (ws, data) => {
+      const conn = ws.getUserData().conn;
+      let packet: BtpPacket;
+      try {
+        packet = decodeBtpPacket(new Uint8Array(data.slice(0)));
+      } catch (err) {
+        // RFC 23: no answer to what cannot be read (it could loop); an unauthenticated stranger is dropped
+        log.debug({ err }, 'unreadable btp frame');
+        if (!conn.peerId) ws.end(1002, 'unreadable BTP frame');
+        return;
+      }
+      try {
+        if (conn.peerId) onMessage(conn, packet);
+        else authenticate(conn, packet);
+      } catch (err) {
+        log.debug({ err, peer: conn.peerId }, 'bad btp message');
+        send(conn, btpError(packet.requestId, BtpErrorCode.F01_INVALID_FIELDS, (err as Error).message));
+      }
+    },
+    close: (ws) => {
+      const conn = ws.getUserData().conn;
+      conn.open = false;
+      connections.delete(conn);
+      if (conn.peerId && conn.link) connector.links.remove(conn.peerId, conn.link);
+      for (const waiter of [...conn.waiting.values()]) waiter('closed');
+    },
+  });
+
+  return {
+    closeAll() {
+      for (const conn of [...connections]) conn.ws?.end(1001, 'peer shutting down');
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PeerLink as PeerConfig } from '../config/schema';
+import {
+  createReject,
+  encodeAmountTooLargeData,
+  IlpErrorCode,
+  ildcpFulfill,
+  isIldcpRequest,
+  type IlpPrepare,
+  type IlpReject,
+} from '../ilp';
+import { peerAccount, type AccountPath } from '../ledger/account-paths';
+import type { Ledger } from '../ledger/ledger';
+import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
+import { isFulfill, type Credit, type IlpReply, type LocalReceiver } from './local-receiver';
+import { PeerLinks } from './peer-links';
+import { RoutingTable } from './routing-table';
+
+export interface ConnectorOptions {
+  ilpAddress: string;
+  assetCode: string;
+  assetScale: number;
+  maxPacketAmount: bigint;
+  peers: readonly PeerConfig[];
+}
+
+const OK = Object.freeze({ ok: true as const });
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
+
+/**
+ * Processes ILP Prepares from BTP peers and from this node: ILDCP, expiry and amount checks, routing, and the
+ * money. A packet from peer P moves Dr assets/interledger/P: to a local account at once when the local receiver
+ * fulfills, or as a pending transfer to the next peer's account, posted on a valid Fulfill and voided otherwise.
+ */
+export class Connector {
+  readonly links = new PeerLinks();
+  readonly routes: RoutingTable;
+  /** Replies sent to peers, by ILP result (`fulfilled` or the reject code); read by metrics. */
+  readonly results = new Map<string, number>();
+  private local?: LocalReceiver;
+
+  constructor(
+    private readonly options: ConnectorOptions,
+    private readonly ledger: Ledger,
+    private readonly log: Logger,
+  ) {
+    this.routes = new RoutingTable(options.ilpAddress, options.peers);
+    for (const p of options.peers) ledger.openAccount(peerAccount(p.id), p.creditLimit);
+  }
+
+  /** Where Prepares for our own address go (the STREAM receiver). */
+  setLocalReceiver(local: LocalReceiver): void {
+    this.local = local;
+  }
+
+  async handlePrepare(from: string, prepare: IlpPrepare): Promise<IlpReply> {
+    const reply = await this.process(from, prepare);
+    const key = isFulfill(reply) ? 'fulfilled' : reply.code;
+    this.results.set(key, (this.results.get(key) ?? 0) + 1);
+    return reply;
+  }
+
+  /** Sends a Prepare this node originates (amount debited from equity/owner when above 0). */
+  originate(prepare: IlpPrepare): Promise<IlpReply> {
+    const route = this.routes.lookup(prepare.destination);
+    if (route?.type !== 'peer') return Promise.resolve(this.reject(IlpErrorCode.F02_UNREACHABLE, `no route to ${prepare.destination}`));
+    return this.forward('equity/owner', route.peerId, prepare);
+  }
+
+  private async process(from: string, prepare: IlpPrepare): Promise<IlpReply> {
+    if (isIldcpRequest(prepare)) {
+      const { assetCode, assetScale } = this.options;
+      return ildcpFulfill({ clientAddress: this.routes.childAddress(from), assetCode, assetScale });
+    }
+    if (prepare.expiresAt.getTime() - Date.now() < MIN_MESSAGE_WINDOW) {
+      return this.reject(IlpErrorCode.R02_INSUFFICIENT_TIMEOUT, 'the packet expires too soon to be processed');
+    }
+    if (prepare.amount > this.options.maxPacketAmount) {
+      const data = encodeAmountTooLargeData({ receivedAmount: prepare.amount, maximumAmount: this.options.maxPacketAmount });
+      return this.reject(IlpErrorCode.F08_AMOUNT_TOO_LARGE, `amount above the maximum of ${this.options.maxPacketAmount}`, data);
+    }
+    const route = this.routes.lookup(prepare.destination);
+    if (!route) return this.reject(IlpErrorCode.F02_UNREACHABLE, `no route to ${prepare.destination}`);
+    if (route.type === 'local') {
+      if (!this.local) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'no local receiver');
+      return this.local.handle(prepare, this.creditFrom(from));
+    }
+    if (route.peerId === from) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'the route leads back to the sender');
+    return this.forward(peerAccount(from), route.peerId, prepare);
+  }
+
+  private creditFrom(from: string): Credit {
+    const debitAccount = peerAccount(from);
+    return (account: AccountPath, amount: bigint) => {
+      if (amount === 0n) return OK;
+      const r = this.ledger.transfer({ debitAccount, creditAccount: account, amount });
+      return r.ok ? OK : { ok: false, reject: this.refusal(r.reason) };
+    };
+  }
+
+  private async forward(debitAccount: AccountPath, to: string, prepare: IlpPrepare): Promise<IlpReply> {
+    const now = Date.now();
+    const expiresAt = outgoingExpiry(prepare.expiresAt, now);
+    if (!expiresAt) return this.reject(IlpErrorCode.R02_INSUFFICIENT_TIMEOUT, 'too little time left to forward the packet');
+    const link = this.links.get(to);
+    if (!link) return this.reject(IlpErrorCode.T01_PEER_UNREACHABLE, `peer ${to} is not connected`);
+    let pending: number | undefined;
+    if (prepare.amount > 0n) {
+      const r = this.ledger.createPending({ debitAccount, creditAccount: peerAccount(to), amount: prepare.amount });
+      if (!r.ok) return this.reject(...this.refusalOf(r.reason));
+      pending = r.id;
+    }
+    const settle = (post: boolean) => {
+      if (pending !== undefined) (post ? this.ledger.post(pending) : this.ledger.void(pending));
+    };
+    let reply: Awaited<ReturnType<typeof link.sendPrepare>>;
+    try {
+      reply = await link.sendPrepare({ ...prepare, expiresAt }, expiresAt.getTime() - now);
+    } catch (err) {
+      settle(false);
+      this.log.error({ err, to }, 'forwarding failed');
+      return this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'forwarding failed');
+    }
+    if (reply === 'timeout') {
+      settle(false);
+      return this.reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, `peer ${to} did not answer before the packet expired`);
+    }
+    if (reply === 'closed') {
+      settle(false);
+      return this.reject(IlpErrorCode.T01_PEER_UNREACHABLE, `the connection to peer ${to} closed`);
+    }
+    if (!isFulfill(reply)) {
+      settle(false);
+      return reply;
+    }
+    if (!timingSafeEqual(sha256(reply.fulfillment), prepare.executionCondition)) {
+      settle(false);
+      return this.reject(IlpErrorCode.F05_WRONG_CONDITION, `peer ${to} sent a fulfillment that does not match the condition`);
+    }
+    settle(true);
+    return reply;
+  }
+
+  private refusalOf(reason: string): [IlpErrorCode, string] {
+    return reason === 'exceeds_limit' || reason === 'insufficient_balance'
+      ? [IlpErrorCode.T04_INSUFFICIENT_LIQUIDITY, 'the amount exceeds the credit available to the sender']
+      : [IlpErrorCode.T00_INTERNAL_ERROR, `ledger refused the transfer (${reason})`];
+  }
+
+  private refusal(reason: string): IlpReject {
+    return this.reject(...this.refusalOf(reason));
+  }
+
+  private reject(code: IlpErrorCode, message: string, data?: Uint8Array): IlpReject {
+    return createReject(code, this.options.ilpAddress, message, data);
+  }
+}
+
+/** Finds the peer a BTP auth token belongs to, comparing against every token in constant time. */
+export function peerForToken(peers: readonly PeerConfig[]): (token: string) => string | undefined {
+  const digests = peers.map((p) => [p.id, sha256(Buffer.from(p.token))] as const);
+  return (token) => {
+    const d = sha256(Buffer.from(token));
+    let found: string | undefined;
+    for (const [id, digest] of digests) if (timingSafeEqual(d, digest)) found = id;
+    return found;
+  };
+}
