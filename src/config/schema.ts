@@ -156,6 +156,12 @@ export const settings = {
   priceKinds: { env: 'PRICE_KINDS', default: '{}', description: 'JSON object kind → base price override', parse: priceKinds },
   freePubkeys: { env: 'FREE_PUBKEYS', default: '', description: 'comma-separated hex pubkeys that write for free', parse: pubkeyList },
   ilpPeers: { env: 'ILP_PEERS', default: '[]', description: 'JSON array of BTP peers {id, token, creditLimit, routes}', parse: peers },
+  ilpMaxPacketAmount: {
+    env: 'ILP_MAX_PACKET_AMOUNT',
+    default: '1000000000000',
+    description: 'largest ILP packet amount accepted (larger ones are rejected F08)',
+    parse: amount,
+  },
   dashboardUser: { env: 'DASHBOARD_USER', default: '', description: 'dashboard Basic-Auth user (off unless both set)', parse: str },
   dashboardPassword: { env: 'DASHBOARD_PASSWORD', default: '', description: 'dashboard Basic-Auth password', parse: str },
   maxMessageBytes: {

@@ -3,12 +3,15 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
+import { btpRoute } from '../connector/btp-server';
+import { Connector, peerForToken } from '../connector/connector';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { health } from '../ops/health';
 import { homePage } from '../relay/home-page';
 import { relayInfo } from '../relay/nip11';
 import { Relay } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
+import { Ledger } from '../ledger/ledger';
 import { openDatabase } from '../storage/database';
 import { EventStore } from '../storage/events';
 import { WriteQueue } from '../storage/write-queue';
@@ -30,10 +33,26 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   const store = new EventStore(db);
   const writer = new WriteQueue(db, store, (err) => log.error({ err }, 'event write failed'));
   const relay = new Relay(config, store, writer, log);
+  const ledger = new Ledger(db);
+  // Packets in flight when the process stopped can no longer be fulfilled: their money goes back.
+  const voided = ledger.voidAllPending();
+  if (voided > 0) log.warn({ voided }, 'voided pending transfers left by the last run');
+  const connector = new Connector(
+    {
+      ilpAddress: config.ilpAddress,
+      assetCode: config.assetCode,
+      assetScale: config.assetScale,
+      maxPacketAmount: config.ilpMaxPacketAmount,
+      peers: config.ilpPeers,
+    },
+    ledger,
+    log,
+  );
 
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
   const app = uWS.App();
+  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), log);
   const ws = relayWebSocket(app, '/*', relay, config, log);
   const info = JSON.stringify(relayInfo(config));
 
@@ -49,7 +68,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     const h = health(
       {
         database: () => db.prepare('SELECT 1').pluck().get() === 1,
-        ledger: () => true,
+        ledger: () => ledger.invariant().balanced,
         websocket: () => listenSocket !== undefined && !draining,
       },
       startedAt,
@@ -80,6 +99,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         writer.flush();
         ws.closeAll('restarting: relay is shutting down');
+        btp.closeAll();
         app.close();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
