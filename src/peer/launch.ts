@@ -12,6 +12,8 @@ import { relayInfo } from '../relay/nip11';
 import { Relay } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
 import { Ledger } from '../ledger/ledger';
+import { charger } from '../payments/charge';
+import { pricesFrom } from '../payments/pricing';
 import { openDatabase } from '../storage/database';
 import { EventStore } from '../storage/events';
 import { WriteQueue } from '../storage/write-queue';
@@ -31,9 +33,10 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(databaseFile(config.dataDir));
   const store = new EventStore(db);
-  const writer = new WriteQueue(db, store, (err) => log.error({ err }, 'event write failed'));
-  const relay = new Relay(config, store, writer, log);
   const ledger = new Ledger(db);
+  const charge = charger(ledger);
+  const writer = new WriteQueue(db, store, charge, (err) => log.error({ err }, 'event write failed'));
+  const relay = new Relay(config, store, writer, pricesFrom(config), charge, log);
   // Packets in flight when the process stopped can no longer be fulfilled: their money goes back.
   const voided = ledger.voidAllPending();
   if (voided > 0) log.warn({ voided }, 'voided pending transfers left by the last run');

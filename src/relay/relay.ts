@@ -3,6 +3,8 @@ import type { Config } from '../config/load';
 import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForId, type NostrEvent } from '../nostr/event';
 import { parseFilter, type Filter } from '../nostr/filter';
 import { verifySignature } from '../nostr/verify';
+import type { Charge } from '../payments/charge';
+import { priceOf, type Prices } from '../payments/pricing';
 import type { EventStore } from '../storage/events';
 import type { WriteQueue, WriteResult } from '../storage/write-queue';
 import { closedMessage, eoseMessage, eventMessage, noticeMessage, okMessage } from './messages';
@@ -13,6 +15,8 @@ export interface Session extends Subscriber {
   readonly subs: Map<string, Subscription>;
   /** Who pays for events written in this session: a paid STREAM session's pubkey; absent, each event's author. */
   readonly payer?: string;
+  /** The Host the client connected to, for the payment pointer in a refusal. */
+  readonly host?: string;
 }
 
 /** Largest number of values in one filter array; keeps a single REQ's SQL bounded. */
@@ -38,6 +42,8 @@ export class Relay {
     private readonly config: Config,
     private readonly store: EventStore,
     private readonly writer: WriteQueue,
+    private readonly prices: Prices,
+    private readonly charge: Charge,
     private readonly log: Logger,
   ) {}
 
@@ -85,25 +91,45 @@ export class Relay {
     if (this.config.createdAtPast > 0 && e.created_at < now - this.config.createdAtPast) {
       return this.refuse(session, e, `invalid: created_at is more than ${this.config.createdAtPast} seconds in the past`);
     }
-    if (computeId(serializeForId(e)) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
+    const serialized = serializeForId(e);
+    if (computeId(serialized) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
     if (!verifySignature(e.id, e.pubkey, e.sig)) return this.refuse(session, e, 'invalid: signature does not verify');
 
     const raw = canonicalJson(e);
+    const payer = session.payer ?? e.pubkey;
+    const price = priceOf(this.prices, e.kind, e.pubkey, Buffer.byteLength(serialized));
     if (kindClass(e.kind) === 'ephemeral') {
+      const paid = price > 0n ? this.charge(payer, price) : undefined;
+      if (paid && !paid.ok) return this.refuse(session, e, this.paymentRequired(session, payer, price, paid.balance));
       session.send(okMessage(e.id, true, ''));
       this.fanOut(e, raw);
       return;
     }
-    this.writer.submit(e, raw, (result: WriteResult) => {
-      if (result.status === 'stored') {
-        this.counters.eventsStored++;
-        session.send(okMessage(e.id, true, ''));
-        this.fanOut(e, raw);
-      } else {
-        if (result.status === 'error') this.counters.eventsRejected++;
-        session.send(okMessage(e.id, result.status === 'duplicate', result.message));
+    this.writer.submit(e, raw, payer, price, (result: WriteResult) => {
+      switch (result.status) {
+        case 'stored':
+          this.counters.eventsStored++;
+          session.send(okMessage(e.id, true, ''));
+          this.fanOut(e, raw);
+          return;
+        case 'duplicate':
+          session.send(okMessage(e.id, true, result.message));
+          return;
+        case 'unpaid':
+          return this.refuse(session, e, this.paymentRequired(session, payer, result.price, result.balance));
+        case 'error':
+          this.counters.eventsRejected++;
+          session.send(okMessage(e.id, false, result.message));
       }
     });
+  }
+
+  /** The refusal names the price, the balance and the payment pointer `$host/pay/<payer>` (this peer's SPSP). */
+  private paymentRequired(session: Session, payer: string, price: bigint, balance: bigint): string {
+    const { assetCode, assetScale, publicUrl } = this.config;
+    const host = publicUrl ? new URL(publicUrl).host : session.host;
+    const where = host ? `$${host}/pay/${payer}` : `/pay/${payer}`;
+    return `restricted: payment required: price ${price}, balance ${balance} (${assetCode}, scale ${assetScale}); pay to ${where}`;
   }
 
   private refuse(session: Session, e: unknown, reason: string): void {

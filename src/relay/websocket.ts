@@ -8,6 +8,7 @@ import type { Subscription } from './subscriptions';
 
 interface Connection extends Session {
   ip: string;
+  host: string;
   open: boolean;
   ws?: uWS.WebSocket<{ conn: Connection }>;
 }
@@ -31,7 +32,8 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
       const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
-      const conn: Connection = { ip, open: true, subs: new Map<string, Subscription>(), send: () => false };
+      const host = req.getHeader('host');
+      const conn: Connection = { ip, host, open: true, subs: new Map<string, Subscription>(), send: () => false };
       res.upgrade(
         { conn },
         req.getHeader('sec-websocket-key'),
