@@ -36,7 +36,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   const ledger = new Ledger(db);
   const charge = charger(ledger);
   const writer = new WriteQueue(db, store, charge, (err) => log.error({ err }, 'event write failed'));
-  const relay = new Relay(config, store, writer, pricesFrom(config), charge, log);
+  const prices = pricesFrom(config);
+  const relay = new Relay(config, store, writer, prices, charge, log);
   // Packets in flight when the process stopped can no longer be fulfilled: their money goes back.
   const voided = ledger.voidAllPending();
   if (voided > 0) log.warn({ voided }, 'voided pending transfers left by the last run');
@@ -57,13 +58,12 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   const app = uWS.App();
   const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), log);
   const ws = relayWebSocket(app, '/*', relay, config, log);
-  const info = JSON.stringify(relayInfo(config));
 
   app.get('/', (res, req) => {
     if (req.getHeader('accept').includes('application/nostr+json')) {
-      respond(res, '200 OK', 'application/nostr+json', info, CORS_HEADERS);
+      respond(res, '200 OK', 'application/nostr+json', JSON.stringify(relayInfo(config, prices, req.getHeader('host'))), CORS_HEADERS);
     } else {
-      respond(res, '200 OK', 'text/html; charset=utf-8', homePage(config, req.getHeader('host')));
+      respond(res, '200 OK', 'text/html; charset=utf-8', homePage(config, prices, req.getHeader('host')));
     }
   });
   app.options('/*', (res) => respond(res, '204 No Content', 'text/plain', '', CORS_HEADERS));

@@ -1,11 +1,19 @@
 import type { Config } from '../config/load';
+import type { Prices } from '../payments/pricing';
 import { VERSION } from '../version';
 
 /** NIPs that this build implements end to end (each has tests); NIP-11 lists exactly these. */
 export const SUPPORTED_NIPS = [1, 11];
 
+/** The http(s) URL of the relay's page, which explains how to pay: from PUBLIC_URL, else the Host asked for. */
+export function pageUrl(config: Config, host: string): string {
+  if (!config.publicUrl) return `http://${host}/`;
+  const u = new URL(config.publicUrl);
+  return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}/`;
+}
+
 /** The NIP-11 relay information document. */
-export function relayInfo(config: Config): Record<string, unknown> {
+export function relayInfo(config: Config, prices: Prices, host: string): Record<string, unknown> {
   const info: Record<string, unknown> = {
     name: config.relayName,
     description: config.relayDescription,
@@ -23,12 +31,19 @@ export function relayInfo(config: Config): Record<string, unknown> {
       max_content_length: config.maxContentLength,
       min_pow_difficulty: 0,
       auth_required: false,
-      payment_required: false,
-      restricted_writes: false,
+      payment_required: !prices.isFree,
+      restricted_writes: !prices.isFree,
       created_at_lower_limit: config.createdAtPast,
       created_at_upper_limit: config.createdAtFuture,
     },
   };
+  if (!prices.isFree) {
+    const fee = (amount: bigint) => ({ amount: Number(amount), unit: config.assetCode, scale: config.assetScale });
+    info.fees = {
+      publication: [fee(prices.base), ...[...prices.kinds].map(([kind, amount]) => ({ kinds: [kind], ...fee(amount) }))],
+    };
+    info.payments_url = pageUrl(config, host);
+  }
   if (config.relayPubkey) info.pubkey = config.relayPubkey;
   if (config.relayContact) info.contact = config.relayContact;
   return info;

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPeer, type StartedPeer } from '../../src/start';
+import { signer, TestClient } from '../helpers/client';
+import { readLedger } from '../helpers/ledger';
+
+const free = signer();
+let peer: StartedPeer;
+let client: TestClient;
+
+beforeAll(async () => {
+  peer = await startPeer({
+    PRICE_BASE: '100',
+    PRICE_PER_BYTE: '1',
+    PRICE_KINDS: '{"7":"5"}',
+    FREE_PUBKEYS: free.pubkey,
+    PUBLIC_URL: 'wss://relay.example',
+  });
+  client = await TestClient.connect(peer.url);
+});
+afterAll(async () => {
+  await client.close();
+  await peer.stop();
+});
+
+describe('a paid relay, before anyone has paid', () => {
+  it('refuses an unpaid event with the price, the balance and where to pay, and stores nothing', async () => {
+    const s = signer();
+    const ev = s.sign({ content: 'pay me' });
+    const [, , ok, msg] = await client.publish(ev);
+    expect(ok).toBe(false);
+    const bytes = Buffer.byteLength(JSON.stringify([0, ev.pubkey, ev.created_at, ev.kind, ev.tags, ev.content]));
+    expect(msg).toBe(
+      `restricted: payment required: price ${100 + bytes}, balance 0 (USD, scale 9); pay to $relay.example/pay/${s.pubkey}`,
+    );
+    expect((await client.req('q', { ids: [ev.id] })).events).toEqual([]);
+  });
+
+  it('refuses unpaid ephemeral events too', async () => {
+    const ev = signer().sign({ kind: 20000, content: 'eph' });
+    const [, , ok, msg] = await client.publish(ev);
+    expect(ok).toBe(false);
+    expect(msg).toMatch(/^restricted: payment required: price \d+, balance 0/);
+  });
+
+  it('stores events of FREE_PUBKEYS without charging anyone', async () => {
+    const ev = free.sign({ content: 'operator note' });
+    expect(await client.publish(ev)).toEqual(['OK', ev.id, true, '']);
+    const l = readLedger(peer.config.dataDir);
+    expect(l.account('revenue/relay-fees').creditsPosted).toBe(0n);
+    expect(l.sum()).toBe(0n);
+    l.close();
+  });
+
+  it('still serves reads for free', async () => {
+    expect((await client.req('all', { limit: 10 })).events.length).toBeGreaterThan(0);
+  });
+
+  it('publishes its prices in NIP-11', async () => {
+    const info = (await (await fetch(peer.httpUrl, { headers: { Accept: 'application/nostr+json' } })).json()) as Record<string, any>;
+    expect(info.limitation.payment_required).toBe(true);
+    expect(info.fees.publication).toEqual([
+      { amount: 100, unit: 'USD', scale: 9 },
+      { kinds: [7], amount: 5, unit: 'USD', scale: 9 },
+    ]);
+    expect(info.payments_url).toBe('https://relay.example/');
+  });
+
+  it('shows prices and the payment pointer form on its page', async () => {
+    const html = await (await fetch(peer.httpUrl)).text();
+    expect(html).toContain('<h2>Prices</h2>');
+    expect(html).toContain('<td>kind 7</td><td>5</td>');
+    expect(html).toContain('/pay/&lt;pubkey&gt;');
+  });
+});
