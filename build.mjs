@@ -1,6 +1,6 @@
 // Typecheck, then bundle src/peer.ts into dist/peer.js (CJS) with the native files and migrations it loads beside it.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import esbuild from 'esbuild';
@@ -33,6 +33,23 @@ const wasmPathShim = {
   },
 };
 
+/**
+ * Our optional N-API verifier over the system libsecp256k1 (needs libsecp256k1-dev to build, libsecp256k1-1 to
+ * run). When it cannot build, the peer falls back to WASM and says so in its log; the build goes on.
+ */
+function buildNativeVerifier() {
+  const gyp = [process.env.npm_config_node_gyp, path.join(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js')]
+    .find((p) => p && existsSync(p));
+  if (!gyp) return 'node-gyp not found';
+  const nodedir = process.env.npm_config_nodedir ?? (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
+  try {
+    execFileSync(process.execPath, [gyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], { cwd: 'native/secp256k1', stdio: 'pipe' });
+    return undefined;
+  } catch (err) {
+    return String(err.stderr ?? err.message).split('\n').filter((l) => /error/i.test(l)).slice(0, 2).join(' ') || 'node-gyp failed';
+  }
+}
+
 console.log('typecheck…');
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
@@ -57,6 +74,9 @@ copyFileSync(path.join('node_modules/uWebSockets.js/dist/bin', uwsBinary), path.
 copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), 'dist/better_sqlite3.node');
 copyFileSync(path.join(path.dirname(require.resolve('tiny-secp256k1')), '..', 'secp256k1.wasm'), 'dist/secp256k1.wasm');
 cpSync('migrations', 'dist/migrations', { recursive: true });
+const nativeProblem = buildNativeVerifier();
+if (nativeProblem) console.warn(`native verifier not built (${nativeProblem}); the peer will use the WASM verifier`);
+else copyFileSync('native/secp256k1/build/Release/nostr_secp256k1.node', 'dist/nostr_secp256k1.node');
 // The repo is "type": "module"; dist/ is CommonJS wherever it is copied.
 writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-console.log(`built dist/peer.js (${pkg.version}) with ${uwsBinary}, better_sqlite3.node, secp256k1.wasm, migrations/`);
+console.log(`built dist/peer.js (${pkg.version}) with ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/`);

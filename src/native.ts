@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,4 +22,15 @@ export function nativeFile(name: string): string | undefined {
 
 export function migrationsDir(): string {
   return bundled ? path.join(hereDir(), 'migrations') : path.join(hereDir(), '..', 'migrations');
+}
+
+/**
+ * Loads one of our own optional N-API addons: beside the bundle in dist/, or from its node-gyp build folder when
+ * running from sources. Undefined when it was not built; throws when it exists but cannot load (e.g. a missing
+ * system library), so the caller can say why it falls back.
+ */
+export function loadAddon<T>(file: string, buildDir: string): T | undefined {
+  const location = bundled ? path.join(hereDir(), file) : path.join(hereDir(), '..', buildDir, file);
+  if (!existsSync(location)) return undefined;
+  return createRequire(bundled ? __filename : import.meta.url)(location) as T;
 }

@@ -54,6 +54,14 @@ describe('dist/ alone', () => {
     expect(first).toMatchObject({ level: 30, msg: 'peer listening', port });
   });
 
+  it('says in its log which signature verifier it uses', () => {
+    const line = output.split('\n').find((l) => l.includes('"msg":"signature verifier"'));
+    expect(line).toBeDefined();
+    const entry = JSON.parse(line!);
+    if (process.env.CI) expect(entry.verifier).toBe('native libsecp256k1');
+    else expect(['native libsecp256k1', 'wasm (tiny-secp256k1)']).toContain(entry.verifier);
+  });
+
   it('healthcheck exits 0 against the running peer, 1 when nothing answers', () => {
     expect(run(['healthcheck'], { PORT: String(port), HOST: '127.0.0.1' }).status).toBe(0);
     expect(run(['healthcheck'], { PORT: '1', HOST: '127.0.0.1' }).status).toBe(1);

@@ -7,6 +7,7 @@ import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { health } from '../ops/health';
+import { verifier } from '../nostr/verify';
 import { homePage } from '../relay/home-page';
 import { relayInfo } from '../relay/nip11';
 import { Relay } from '../relay/relay';
@@ -91,6 +92,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   );
   const port = uWS.us_socket_local_port(listenSocket);
   log.info({ host: config.host, port, dataDir: config.dataDir, events: store.count() }, 'peer listening');
+  if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');
+  else log.info({ verifier: verifier.name }, 'signature verifier');
 
   let stopped: Promise<void> | undefined;
   return {
