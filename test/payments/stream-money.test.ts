@@ -1,0 +1,314 @@
+// The STREAM receiver's money: the official ilp-protocol-stream client paying SPSP credentials, and hand-made
+// packets for each way a Prepare is refused. Real ledger on a temp database throughout.
+import { randomBytes } from 'node:crypto';
+import { npubEncode } from 'nostr-tools/nip19';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isFulfill, type IlpReply } from '../../src/connector/local-receiver';
+import {
+  conditionFromFulfillment,
+  decodeStreamPacket,
+  decrypt,
+  encodeStreamPacket,
+  encrypt,
+  fulfillmentFromData,
+  IlpPacketType,
+  StreamErrorCode,
+  StreamFrameType as T,
+  streamEncryptionKey,
+  type IlpPrepare,
+  type StreamFrame,
+  type StreamPacket,
+} from '../../src/ilp';
+import { balanceAccount, peerAccount } from '../../src/ledger/account-paths';
+import { spspResponse } from '../../src/payments/spsp';
+import type { StreamCredential } from '../../src/payments/stream-credentials';
+import { connectClient, Harness } from './harness';
+
+const pubkey = getPublicKey(generateSecretKey());
+const ALICE = peerAccount('alice');
+
+let h: Harness;
+afterEach(() => h.close());
+
+/** GET through the SPSP handler, as a client would. */
+function spsp(path: string): StreamCredential {
+  const json = JSON.parse(spspResponse(path, h.credentials).body);
+  return { destinationAccount: json.destination_account, sharedSecret: Buffer.from(json.shared_secret, 'base64') };
+}
+
+interface PacketOptions {
+  amount?: bigint;
+  prepareAmount?: bigint;
+  sequence?: bigint;
+  fulfillable?: boolean;
+  type?: StreamPacket['ilpPacketType'];
+  key?: Uint8Array;
+}
+
+/** A Prepare as a STREAM sender builds it. */
+function prepareOf(c: StreamCredential, frames: StreamFrame[], o: PacketOptions = {}): IlpPrepare {
+  const plain = encodeStreamPacket({
+    ilpPacketType: o.type ?? IlpPacketType.Prepare,
+    sequence: o.sequence ?? 1n,
+    prepareAmount: o.prepareAmount ?? 0n,
+    frames,
+  });
+  const data = encrypt(o.key ?? streamEncryptionKey(c.sharedSecret), plain);
+  return {
+    amount: o.amount ?? 0n,
+    expiresAt: new Date(Date.now() + 30_000),
+    executionCondition: o.fulfillable === false ? randomBytes(32) : conditionFromFulfillment(fulfillmentFromData(c.sharedSecret, data)),
+    destination: c.destinationAccount,
+    data,
+  };
+}
+
+/** The STREAM packet in a reply's data. */
+function opened(c: StreamCredential, reply: IlpReply): StreamPacket {
+  const plain = decrypt(streamEncryptionKey(c.sharedSecret), reply.data);
+  expect(plain).toBeDefined();
+  return decodeStreamPacket(plain!);
+}
+
+const send = (prepare: IlpPrepare, peer = 'alice') => h.receiver.handle(prepare, h.credit(peer)) as IlpReply;
+
+function expectReject(reply: IlpReply, code: string) {
+  expect(isFulfill(reply)).toBe(false);
+  if (!isFulfill(reply)) expect(reply.code).toBe(code);
+  return reply as Exclude<IlpReply, { fulfillment: Uint8Array }>;
+}
+
+function expectUntouched() {
+  expect(h.balance(balanceAccount(pubkey))).toBe(0n);
+  expect(h.balance('equity/owner')).toBe(0n);
+  expect(h.ledger.balance(ALICE)!.debitsPosted).toBe(0n);
+  expect(h.ledger.invariant().balanced).toBe(true);
+}
+
+describe('the official client pays', () => {
+  beforeEach(() => {
+    h = new Harness();
+  });
+
+  it('an exact amount to /pay/<pubkey>: the balance and the peer account move by exactly N', async () => {
+    const plugin = h.plugin('alice');
+    const conn = await connectClient(plugin, spsp(`/pay/${pubkey}`));
+    const stream = conn.createStream();
+    await stream.sendTotal(123_456_789);
+    expect(stream.totalSent).toBe('123456789');
+    expect(conn.totalDelivered).toBe('123456789');
+    expect(conn.destinationAssetCode).toBe('USD');
+    expect(conn.destinationAssetScale).toBe(9);
+    expect(h.balance(balanceAccount(pubkey))).toBe(123_456_789n);
+    expect(h.ledger.balance(ALICE)).toMatchObject({ debitsPosted: 123_456_789n, creditsPosted: 0n, debitsPending: 0n });
+    expect(h.ledger.invariant()).toMatchObject({ posted: 0n, pending: 0n, balanced: true });
+    // a second payment on the same connection adds up
+    await stream.sendTotal(123_456_800);
+    expect(h.balance(balanceAccount(pubkey))).toBe(123_456_800n);
+    await conn.end();
+  });
+
+  it('to an npub and to upper-case hex: the same account', async () => {
+    const plugin = h.plugin('alice');
+    for (const [id, n] of [[npubEncode(pubkey), 1000], [pubkey.toUpperCase(), 2000]] as const) {
+      const conn = await connectClient(plugin, spsp(`/pay/${id}`));
+      await conn.createStream().sendTotal(n);
+      await conn.end();
+    }
+    expect(h.balance(balanceAccount(pubkey))).toBe(3000n);
+    expect(h.ledger.listAccounts('liabilities/')).toHaveLength(1);
+  });
+
+  it('the operator at /.well-known/pay: equity/owner', async () => {
+    const conn = await connectClient(h.plugin('alice'), spsp('/.well-known/pay'));
+    await conn.createStream().sendTotal(5000);
+    expect(h.balance('equity/owner')).toBe(5000n);
+    expect(h.ledger.listAccounts('liabilities/')).toHaveLength(0);
+    expect(h.ledger.invariant().balanced).toBe(true);
+    await conn.end();
+  });
+
+  it('over several streams at once, each credited to the unit', async () => {
+    const conn = await connectClient(h.plugin('alice'), spsp(`/pay/${pubkey}`));
+    const streams = [conn.createStream(), conn.createStream(), conn.createStream()];
+    await Promise.all(streams.map((s: any, i: number) => s.sendTotal(1000 * (i + 1) + 7)));
+    expect(streams.map((s: any) => s.totalSent)).toEqual(['1007', '2007', '3007']);
+    expect(h.balance(balanceAccount(pubkey))).toBe(6021n);
+    await conn.end();
+  });
+});
+
+describe('credit limit', () => {
+  it('a packet over the peer credit limit is rejected T04 and moves nothing', () => {
+    h = new Harness({ creditLimit: 1000n });
+    h.plugin('alice');
+    const c = spsp(`/pay/${pubkey}`);
+    const stream: StreamFrame[] = [{ type: T.StreamMoney, streamId: 1n, shares: 1n }];
+    const reply = expectReject(send(prepareOf(c, stream, { amount: 1001n })), 'T04');
+    expect(reply.data).toHaveLength(0);
+    expectUntouched();
+    expect(isFulfill(send(prepareOf(c, stream, { amount: 1000n, sequence: 2n })))).toBe(true);
+    expect(h.balance(balanceAccount(pubkey))).toBe(1000n);
+    expectReject(send(prepareOf(c, stream, { amount: 1n, sequence: 3n })), 'T04');
+    expect(h.balance(balanceAccount(pubkey))).toBe(1000n);
+  });
+
+  it('the official client never gets more credited than it counts as sent', async () => {
+    h = new Harness({ creditLimit: 1000n });
+    const conn = await connectClient(h.plugin('alice'), spsp(`/pay/${pubkey}`));
+    const stream = conn.createStream();
+    await expect(stream.sendTotal(1500, { timeout: 1500 })).rejects.toThrow();
+    const credited = h.balance(balanceAccount(pubkey));
+    expect(credited).toBeLessThanOrEqual(1000n);
+    expect(credited).toBe(BigInt(stream.totalSent));
+    expect(h.ledger.invariant().balanced).toBe(true);
+    conn.destroy();
+  });
+});
+
+describe('refusals move no money', () => {
+  let c: StreamCredential;
+  beforeEach(() => {
+    h = new Harness();
+    h.plugin('alice');
+    c = spsp(`/pay/${pubkey}`);
+  });
+  const money: StreamFrame[] = [{ type: T.StreamMoney, streamId: 1n, shares: 1n }];
+
+  it('F02 for an address that is not <ILP_ADDRESS>.<token>', () => {
+    expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.other.x' }), 'F02');
+    expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.peer' }), 'F02');
+    expectUntouched();
+  });
+
+  it('F06 without STREAM data for a wrong shared secret, a forged token or tampered data', () => {
+    const wrong = prepareOf(c, money, { amount: 10n, key: streamEncryptionKey(randomBytes(32)) });
+    expect(expectReject(send(wrong), 'F06').data).toHaveLength(0);
+    const other = spsp(`/pay/${pubkey}`);
+    const forged = { ...prepareOf(c, money, { amount: 10n }), destination: `test.peer.${'A'.repeat(150)}` };
+    expect(expectReject(send(forged), 'F06').data).toHaveLength(0);
+    // c's data sent to another connection's address: not decryptable there
+    expect(expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: other.destinationAccount }), 'F06').data).toHaveLength(0);
+    const tampered = prepareOf(c, money, { amount: 10n });
+    tampered.data = Uint8Array.from(tampered.data);
+    tampered.data[tampered.data.length - 1] ^= 1;
+    expect(expectReject(send(tampered), 'F06').data).toHaveLength(0);
+    expect(h.receiver.connectionCount).toBe(0);
+    expectUntouched();
+  });
+
+  it('F00 for a STREAM packet that is not of type Prepare', () => {
+    expect(expectReject(send(prepareOf(c, money, { amount: 10n, type: IlpPacketType.Fulfill })), 'F00').data).toHaveLength(0);
+    expectUntouched();
+  });
+
+  it('F99 with an encrypted Reject packet when the amount is below prepareAmount', () => {
+    const reply = expectReject(send(prepareOf(c, money, { amount: 50n, prepareAmount: 100n, sequence: 7n })), 'F99');
+    const p = opened(c, reply);
+    expect(p).toMatchObject({ ilpPacketType: IlpPacketType.Reject, sequence: 7n, prepareAmount: 50n });
+    expectUntouched();
+  });
+
+  it('F99 for an unfulfillable packet (a probe), telling the amount received and the asset', () => {
+    const reply = expectReject(
+      send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { amount: 1000n, fulfillable: false, sequence: 3n })),
+      'F99',
+    );
+    const p = opened(c, reply);
+    expect(p).toMatchObject({ ilpPacketType: IlpPacketType.Reject, sequence: 3n, prepareAmount: 1000n });
+    expect(p.frames).toContainEqual({ type: T.ConnectionAssetDetails, sourceAssetCode: 'USD', sourceAssetScale: 9 });
+    expect(p.frames).toContainEqual({ type: T.ConnectionMaxStreamId, maxStreamId: 20n });
+    expectUntouched();
+  });
+
+  it('F99 + StreamClose for money on a stream the client already closed', () => {
+    expect(isFulfill(send(prepareOf(c, [...money, { type: T.StreamClose, streamId: 1n, errorCode: 1, errorMessage: '' }], { amount: 5n })))).toBe(true);
+    const reply = expectReject(send(prepareOf(c, money, { amount: 5n, sequence: 2n })), 'F99');
+    expect(opened(c, reply).frames).toContainEqual({ type: T.StreamClose, streamId: 1n, errorCode: StreamErrorCode.StreamStateError, errorMessage: 'Stream is already closed' });
+    expect(h.balance(balanceAccount(pubkey))).toBe(5n);
+  });
+
+  it('F99 + ConnectionClose for a server-side (even) stream id, or data past the window', () => {
+    let reply = expectReject(send(prepareOf(c, [{ type: T.StreamMoney, streamId: 2n, shares: 1n }], { amount: 5n })), 'F99');
+    expect(opened(c, reply).frames).toContainEqual(expect.objectContaining({ type: T.ConnectionClose, errorCode: StreamErrorCode.ProtocolViolation }));
+    const d = spsp(`/pay/${pubkey}`);
+    const far: StreamFrame = { type: T.StreamData, streamId: 1n, offset: 1n << 20n, data: new Uint8Array(10) };
+    reply = expectReject(send(prepareOf(d, [far], { amount: 5n })), 'F99');
+    expect(opened(d, reply).frames).toContainEqual(expect.objectContaining({ type: T.ConnectionClose, errorCode: StreamErrorCode.FlowControlError }));
+    expectUntouched();
+  });
+});
+
+describe('fulfilled packets', () => {
+  beforeEach(() => {
+    h = new Harness();
+    h.plugin('alice');
+  });
+
+  it('answer an encrypted Fulfill packet with the amount, limits per stream and money split by shares', () => {
+    const c = spsp(`/pay/${pubkey}`);
+    const reply = send(
+      prepareOf(
+        c,
+        [
+          { type: T.StreamMoney, streamId: 3n, shares: 2n },
+          { type: T.StreamMoney, streamId: 1n, shares: 1n },
+        ],
+        { amount: 100n, prepareAmount: 99n, sequence: 9n },
+      ),
+    );
+    expect(isFulfill(reply)).toBe(true);
+    const p = opened(c, reply);
+    expect(p).toMatchObject({ ilpPacketType: IlpPacketType.Fulfill, sequence: 9n, prepareAmount: 100n });
+    const max = p.frames.filter((f) => f.type === T.StreamMaxMoney);
+    // floor(100·2/3) = 66 on stream 3; 33 + the remainder 1 on the lowest id, stream 1
+    expect(max).toEqual([
+      { type: T.StreamMaxMoney, streamId: 3n, receiveMax: 2n ** 64n - 1n, totalReceived: 66n },
+      { type: T.StreamMaxMoney, streamId: 1n, receiveMax: 2n ** 64n - 1n, totalReceived: 34n },
+    ]);
+    expect(p.frames.filter((f) => f.type === T.StreamMaxData).map((f) => f.streamId)).toEqual([3n, 1n]);
+    expect(p.frames.some((f) => f.type === T.ConnectionMaxData)).toBe(true);
+    expect(h.balance(balanceAccount(pubkey))).toBe(100n);
+  });
+
+  it('ConnectionClose closes the connection: F99 + ConnectionClose, its sessions dropped', () => {
+    const c = spsp(`/pay/${pubkey}`);
+    const line = new TextEncoder().encode('["REQ","s",{"kinds":[1]}]\n');
+    expect(isFulfill(send(prepareOf(c, [{ type: T.StreamData, streamId: 1n, offset: 0n, data: line }])))).toBe(true);
+    expect(h.relay.subscriptions.size).toBe(1);
+    const reply = expectReject(send(prepareOf(c, [{ type: T.ConnectionClose, errorCode: 1, errorMessage: '' }], { sequence: 2n, fulfillable: false })), 'F99');
+    expect(opened(c, reply).frames).toContainEqual({ type: T.ConnectionClose, errorCode: StreamErrorCode.NoError, errorMessage: '' });
+    expect(h.relay.subscriptions.size).toBe(0);
+    expect(h.receiver.connectionCount).toBe(0);
+  });
+
+  it('the official client closing its connection drops the sessions', async () => {
+    const conn = await connectClient(h.plugin('bob'), spsp(`/pay/${pubkey}`));
+    const stream = conn.createStream();
+    stream.write('["REQ","live",{"kinds":[1]}]\n');
+    await stream.sendTotal(10);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.relay.subscriptions.size).toBe(1);
+    await conn.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.relay.subscriptions.size).toBe(0);
+    expect(h.receiver.connectionCount).toBe(0);
+  });
+
+  it('the least recently used connection is closed beyond maxConnections, with its sessions', () => {
+    h.close();
+    h = new Harness({ limits: { maxConnections: 2 } });
+    h.plugin('alice');
+    const req = (i: number) => new TextEncoder().encode(`["REQ","s${i}",{"kinds":[1]}]\n`);
+    for (let i = 0; i < 3; i++) {
+      send(prepareOf(spsp(`/pay/${pubkey}`), [{ type: T.StreamData, streamId: 1n, offset: 0n, data: req(i) }]));
+    }
+    expect(h.receiver.connectionCount).toBe(2);
+    expect(h.relay.subscriptions.size).toBe(2);
+    // and close() (shutdown) closes the rest
+    h.receiver.close();
+    expect(h.receiver.connectionCount).toBe(0);
+    expect(h.relay.subscriptions.size).toBe(0);
+  });
+});
