@@ -74,9 +74,11 @@ copyFileSync(path.join('node_modules/uWebSockets.js/dist/bin', uwsBinary), path.
 copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), 'dist/better_sqlite3.node');
 copyFileSync(path.join(path.dirname(require.resolve('tiny-secp256k1')), '..', 'secp256k1.wasm'), 'dist/secp256k1.wasm');
 cpSync('migrations', 'dist/migrations', { recursive: true });
+// The operator dashboard's page, styles and script (plain files; no CDN), served from dist/dashboard.
+cpSync('src/ops/dashboard/static', 'dist/dashboard', { recursive: true });
 const nativeProblem = buildNativeVerifier();
 if (nativeProblem) console.warn(`native verifier not built (${nativeProblem}); the peer will use the WASM verifier`);
 else copyFileSync('native/secp256k1/build/Release/nostr_secp256k1.node', 'dist/nostr_secp256k1.node');
 // The repo is "type": "module"; dist/ is CommonJS wherever it is copied.
 writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-console.log(`built dist/peer.js (${pkg.version}) with ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/`);
+console.log(`built dist/peer.js (${pkg.version}) with ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/, dashboard/`);

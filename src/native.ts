@@ -34,3 +34,13 @@ export function loadAddon<T>(file: string, buildDir: string): T | undefined {
   if (!existsSync(location)) return undefined;
   return createRequire(bundled ? __filename : import.meta.url)(location) as T;
 }
+
+/** The bundle itself (dist/peer.js), to run its subcommands in a child process; undefined from sources. */
+export function bundleFile(): string | undefined {
+  return bundled ? __filename : undefined;
+}
+
+/** The dashboard's static files: dist/dashboard in the bundle, src/ops/dashboard/static from sources. */
+export function dashboardDir(): string {
+  return bundled ? path.join(hereDir(), 'dashboard') : path.join(hereDir(), 'ops', 'dashboard', 'static');
+}

@@ -6,6 +6,8 @@ import { VERSION } from './version';
 
 export { startPeer, type StartedPeer } from './start';
 export type { Config, ConfigInput } from './config/load';
+export { reconcileWithRelay, RelayLink, syncRelays, type ReconcileResult, type SyncResult } from './sync';
+export { ItemSetBuilder, itemSetOf } from './nostr/negentropy';
 
 const USAGE = `usage: node dist/peer.js [command]
 
@@ -13,10 +15,15 @@ commands:
   (none)        serve the relay, BTP and SPSP on PORT (default 8080)
   healthcheck   exit 0 if /health on localhost answers ok
   migrate       apply database migrations and exit
+  backup [path] online backup of the database while the peer serves, checked with
+                integrity_check; path is a file or a folder (default DATA_DIR/backups)
+  restore <path>
+                replace the database with a backup after checking it; the peer must be
+                stopped; the old database is kept as peer.sqlite.before-restore-<time>
   version       print the version
   --help        this text
 
-Settings come from the environment; see .env.example.`;
+Settings come from the environment; see .env.example. Operations: docs/operations.md.`;
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
@@ -50,7 +57,8 @@ async function healthcheck(): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const command = argv[0] ?? 'serve';
+  // `--help` anywhere (e.g. `backup --help`) prints the usage rather than being taken for a path.
+  const command = argv.some((a) => a === '--help' || a === '-h') ? '--help' : (argv[0] ?? 'serve');
   switch (command) {
     case 'serve':
       return serve();
@@ -64,6 +72,15 @@ async function main(argv: string[]): Promise<void> {
       console.log(JSON.stringify({ migrated: true, version: db.pragma('user_version', { simple: true }) }));
       db.close();
       return;
+    }
+    case 'backup':
+    case 'restore': {
+      const { backupCommand, restoreCommand } = await import('./ops/backup/commands');
+      const { databaseFile } = await import('./peer/launch');
+      const config = loadConfig(process.env);
+      const database = databaseFile(config.dataDir);
+      const print = (line: string) => console.log(line);
+      return command === 'backup' ? backupCommand(database, config.dataDir, argv[1], print) : restoreCommand(database, argv[1], print);
     }
     case 'version':
       console.log(VERSION);

@@ -1,3 +1,5 @@
+import { IpList } from './ip-list';
+
 /**
  * Every setting the peer reads, in one place: its environment name, default, meaning and parser.
  * `.env.example`, NIP-11 and the docs are derived from this list; nothing else reads process.env.
@@ -51,6 +53,46 @@ const pubkeyList: Parser<string[]> = (raw) => {
   const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
   for (const k of keys) if (!HEX64.test(k)) fail(`expected comma-separated 64-char lowercase hex pubkeys, got "${k}"`);
   return keys;
+};
+
+const bool: Parser<boolean> = (raw) =>
+  ['true', '1', 'yes'].includes(raw.trim().toLowerCase())
+    ? true
+    : ['false', '0', 'no', ''].includes(raw.trim().toLowerCase())
+      ? false
+      : fail('expected true or false');
+
+const pubkeySet: Parser<ReadonlySet<string>> = (raw) => new Set(pubkeyList(raw));
+
+const ipList: Parser<IpList> = (raw) => {
+  try {
+    return IpList.parse(raw);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+};
+
+/** A token bucket: up to `count` actions at once, refilled at `count` per `seconds`. */
+export interface Rate {
+  count: number;
+  seconds: number;
+}
+
+/** `"<count>/<seconds>"`, e.g. `"600/60"`; `"0"` turns the limit off (null). */
+const rate: Parser<Rate | null> = (raw) => {
+  if (raw.trim() === '0') return null;
+  const m = /^(\d{1,9})\/(\d{1,7})$/.exec(raw.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) return fail('expected "<count>/<seconds>" such as 600/60, or 0 for no limit');
+  return { count: Number(m[1]), seconds: Number(m[2]) };
+};
+
+/** Seconds from `"<n>"` or `"<n><unit>"` with unit s, m, h or d (e.g. `"6h"`, `"1d"`); `"0"` or `"off"` is 0 (never). */
+const duration: Parser<number> = (raw) => {
+  const text = raw.trim().toLowerCase();
+  if (text === 'off') return 0;
+  const m = /^(\d{1,9})([smhd]?)$/.exec(text);
+  if (!m) return fail('expected seconds or a duration such as 30m, 6h or 1d (0 or off: never)');
+  return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
 };
 
 const priceKinds: Parser<Map<number, bigint>> = (raw) => {
@@ -162,8 +204,21 @@ export const settings = {
     description: 'largest ILP packet amount accepted (larger ones are rejected F08)',
     parse: amount,
   },
+  economicSnapshotInterval: {
+    env: 'ECONOMIC_SNAPSHOT_INTERVAL',
+    default: '300',
+    description: 'seconds between snapshots of revenue, balances and peer positions (0: off)',
+    parse: int(0),
+  },
   dashboardUser: { env: 'DASHBOARD_USER', default: '', description: 'dashboard Basic-Auth user (off unless both set)', parse: str },
   dashboardPassword: { env: 'DASHBOARD_PASSWORD', default: '', description: 'dashboard Basic-Auth password', parse: str },
+  backupInterval: {
+    env: 'BACKUP_INTERVAL',
+    default: '1d',
+    description: 'time between scheduled online backups into DATA_DIR/backups: seconds or 30m, 6h, 1d (0 or off: none)',
+    parse: duration,
+  },
+  backupKeep: { env: 'BACKUP_KEEP', default: '7', description: 'scheduled backups kept in DATA_DIR/backups (the oldest go first)', parse: int(1, 10_000) },
   maxMessageBytes: {
     env: 'MAX_MESSAGE_BYTES',
     default: '262144',
@@ -188,6 +243,76 @@ export const settings = {
     default: '900',
     description: 'seconds into the future an event created_at may be',
     parse: int(0),
+  },
+  negentropyMaxEvents: {
+    env: 'NEGENTROPY_MAX_EVENTS',
+    default: '500000',
+    description: 'NIP-77: most events one NEG-OPEN may reconcile (72 bytes of memory each while open); beyond, NEG-ERR blocked',
+    parse: int(1, 10_000_000),
+  },
+  negentropyMaxSessions: {
+    env: 'NEGENTROPY_MAX_SESSIONS',
+    default: '4',
+    description: 'NIP-77: open NEG-OPEN sessions per connection',
+    parse: int(1, 100),
+  },
+  // Relay policies (src/relay/policies): NIP-13/42/70, DM privacy, rate limits, block and allow lists.
+  minPowDifficulty: {
+    env: 'MIN_POW_DIFFICULTY',
+    default: '0',
+    description: 'NIP-13: leading zero bits an event id needs (0: none)',
+    parse: int(0, 256),
+  },
+  authRequired: {
+    env: 'AUTH_REQUIRED',
+    default: 'false',
+    description: 'NIP-42: clients must AUTH before EVENT, REQ or COUNT',
+    parse: bool,
+  },
+  protectedDms: {
+    env: 'PROTECTED_DMS',
+    default: 'false',
+    description: 'serve DMs and gift wraps (kinds 4, 1059) only to an authenticated author or p-tagged recipient',
+    parse: bool,
+  },
+  rateEventsPerIp: { env: 'RATE_EVENTS_PER_IP', default: '1200/60', description: 'EVENT (and AUTH) messages per IP: "<count>/<seconds>", 0 off', parse: rate },
+  rateEventsPerPubkey: { env: 'RATE_EVENTS_PER_PUBKEY', default: '600/60', description: 'events per author pubkey: "<count>/<seconds>", 0 off', parse: rate },
+  rateReqsPerIp: { env: 'RATE_REQS_PER_IP', default: '1200/60', description: 'REQ messages per IP: "<count>/<seconds>", 0 off', parse: rate },
+  rateCountsPerIp: { env: 'RATE_COUNTS_PER_IP', default: '600/60', description: 'COUNT messages per IP: "<count>/<seconds>", 0 off', parse: rate },
+  rateConnectionsPerIp: {
+    env: 'RATE_CONNECTIONS_PER_IP',
+    default: '120/60',
+    description: 'new WebSocket connections per IP (HTTP 429 beyond): "<count>/<seconds>", 0 off',
+    parse: rate,
+  },
+  maxConnectionsPerIp: { env: 'MAX_CONNECTIONS_PER_IP', default: '200', description: 'open WebSocket connections per IP (0: no limit)', parse: int(0) },
+  trustedProxies: {
+    env: 'TRUSTED_PROXIES',
+    default: '',
+    description: 'comma-separated proxy IPs/CIDRs whose X-Forwarded-For names the client (empty: never read it)',
+    parse: ipList,
+  },
+  blockedPubkeys: { env: 'BLOCKED_PUBKEYS', default: '', description: 'comma-separated hex pubkeys whose events and AUTH are refused', parse: pubkeySet },
+  allowedPubkeys: { env: 'ALLOWED_PUBKEYS', default: '', description: 'comma-separated hex pubkeys; when set, only their events are accepted', parse: pubkeySet },
+  blockedIps: { env: 'BLOCKED_IPS', default: '', description: 'comma-separated IPs/CIDRs refused at connect (HTTP 403)', parse: ipList },
+  allowedIps: { env: 'ALLOWED_IPS', default: '', description: 'comma-separated IPs/CIDRs; when set, only they may connect', parse: ipList },
+  backpressureLimit: {
+    env: 'BACKPRESSURE_LIMIT',
+    default: '16777216',
+    description: 'bytes queued for a slow reader before it gets a NOTICE and is disconnected',
+    parse: int(65536, 1024 * 1024 * 1024),
+  },
+  maxCount: {
+    env: 'MAX_COUNT',
+    default: '100000',
+    description: 'NIP-45: COUNT counts up to this many events; beyond, it answers this number with approximate: true',
+    parse: int(1),
+  },
+  expiredPurgeInterval: {
+    env: 'EXPIRED_PURGE_INTERVAL',
+    default: '60',
+    description: 'NIP-40: seconds between purges of expired events (0: never purge; they are still never served)',
+    parse: int(0, 86_400),
   },
 } satisfies Record<string, Setting<unknown>>;
 

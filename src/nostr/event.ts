@@ -69,6 +69,14 @@ export function kindClass(kind: number): KindClass {
   return 'regular';
 }
 
+/** NIP-40: the unix time in the first well-formed `expiration` tag, or null. */
+export function expirationOf(e: NostrEvent): number | null {
+  for (const t of e.tags) {
+    if (t[0] === 'expiration' && t[1] !== undefined && /^\d{1,15}$/.test(t[1])) return Number(t[1]);
+  }
+  return null;
+}
+
 /** The first `d` tag's value, which names an addressable event ("" when absent). */
 export function dTag(e: NostrEvent): string {
   for (const t of e.tags) if (t[0] === 'd') return t[1] ?? '';

@@ -1,4 +1,5 @@
 import { isHex64, type NostrEvent } from './event';
+import { matchSearch, searchTerms } from './search';
 
 /** A validated NIP-01 filter; sets are for live matching, arrays keep the order for SQL. */
 export interface Filter {
@@ -9,6 +10,9 @@ export interface Filter {
   since?: number;
   until?: number;
   limit?: number;
+  /** NIP-50 query as given, and its words (empty when it has none: the filter then matches nothing). */
+  search?: string;
+  searchTerms?: string[];
   idSet?: Set<string>;
   authorSet?: Set<string>;
   kindSet?: Set<number>;
@@ -22,6 +26,9 @@ export interface FilterLimits {
 }
 
 export type FilterResult = { ok: true; filter: Filter } | { ok: false; reason: string };
+
+/** Longest NIP-50 query accepted. */
+const MAX_SEARCH_LENGTH = 1000;
 
 const bad = (reason: string): FilterResult => ({ ok: false, reason });
 
@@ -60,6 +67,13 @@ export function parseFilter(raw: unknown, limits: FilterLimits): FilterResult {
         f[key] = key === 'limit' ? Math.min(value as number, limits.maxLimit) : (value as number);
         break;
       }
+      case 'search': {
+        if (typeof value !== 'string') return bad('"search" must be a string');
+        if (value.length > MAX_SEARCH_LENGTH) return bad(`"search" is longer than ${MAX_SEARCH_LENGTH} characters`);
+        f.search = value;
+        f.searchTerms = searchTerms(value);
+        break;
+      }
       default: {
         if (key.length === 2 && key[0] === '#' && /[a-zA-Z]/.test(key[1])) {
           if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return bad(`"${key}" must be an array of strings`);
@@ -82,6 +96,7 @@ export function isEmptyFilter(f: Filter): boolean {
     f.authors?.length === 0 ||
     f.kinds?.length === 0 ||
     f.tags.some(([, v]) => v.length === 0) ||
+    f.searchTerms?.length === 0 ||
     (f.since !== undefined && f.until !== undefined && f.since > f.until)
   );
 }
@@ -95,5 +110,6 @@ export function matchFilter(f: Filter, e: NostrEvent): boolean {
   for (const [name, values] of f.tagSets) {
     if (!e.tags.some((t) => t[0] === name && t.length > 1 && values.has(t[1]))) return false;
   }
+  if (f.searchTerms && !matchSearch(f.searchTerms, e)) return false;
   return true;
 }

@@ -7,6 +7,7 @@ import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { health } from '../ops/health';
+import { startOps } from '../ops/ops';
 import { verifier } from '../nostr/verify';
 import { homePage } from '../relay/home-page';
 import { relayInfo } from '../relay/nip11';
@@ -14,9 +15,15 @@ import { Relay } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
 import { Ledger } from '../ledger/ledger';
 import { charger } from '../payments/charge';
+import { Economics } from '../payments/economics';
 import { pricesFrom } from '../payments/pricing';
+import { loadServerSecret } from '../payments/server-secret';
+import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
+import { StreamCredentials } from '../payments/stream-credentials';
+import { StreamReceiver } from '../payments/stream-receiver';
 import { openDatabase } from '../storage/database';
 import { EventStore } from '../storage/events';
+import { startExpirationPurge } from '../storage/expiration-purge';
 import { WriteQueue } from '../storage/write-queue';
 
 export interface Peer {
@@ -34,7 +41,13 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(databaseFile(config.dataDir));
   const store = new EventStore(db);
+  const stopPurge = startExpirationPurge(db, store, config.expiredPurgeInterval, log);
   const ledger = new Ledger(db);
+  const economics = new Economics(db);
+  const snapshots =
+    config.economicSnapshotInterval > 0
+      ? setInterval(() => economics.snapshot(), config.economicSnapshotInterval * 1000).unref()
+      : undefined;
   const charge = charger(ledger);
   const writer = new WriteQueue(db, store, charge, (err) => log.error({ err }, 'event write failed'));
   const prices = pricesFrom(config);
@@ -53,6 +66,17 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     ledger,
     log,
   );
+  const credentials = new StreamCredentials(loadServerSecret(db), config.ilpAddress);
+  const receiver = new StreamReceiver({
+    credentials,
+    assetCode: config.assetCode,
+    assetScale: config.assetScale,
+    relay,
+    sendPrepare: (p) => connector.originate(p),
+    log,
+    limits: { maxLineBytes: config.maxMessageBytes },
+  });
+  connector.setLocalReceiver(receiver);
 
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
@@ -68,6 +92,14 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     }
   });
   app.options('/*', (res) => respond(res, '204 No Content', 'text/plain', '', CORS_HEADERS));
+  const spsp = (res: uWS.HttpResponse, req: uWS.HttpRequest) => {
+    const a = spspResponse(req.getUrl(), credentials);
+    respond(res, a.statusText, a.headers[0][1], a.body, a.headers.slice(1));
+  };
+  app.get('/.well-known/pay', spsp);
+  app.get('/pay/:id', spsp);
+  app.options('/.well-known/pay', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
+  app.options('/pay/:id', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   app.get('/health', (res) => {
     const h = health(
       {
@@ -82,6 +114,9 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   app.get('/ready', (res) => {
     const ready = listenSocket !== undefined && !draining;
     respondJson(res, ready ? '200 OK' : '503 Service Unavailable', { ready });
+  });
+  const ops = startOps({
+    config, log, app, db, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer, connector, startedAt,
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 
@@ -102,11 +137,16 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     stop: () =>
       (stopped ??= (async () => {
         draining = true;
+        stopPurge();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+        await ops.stop();
         writer.flush();
         ws.closeAll('restarting: relay is shutting down');
         btp.closeAll();
+        receiver.close();
         app.close();
+        clearInterval(snapshots);
+        economics.snapshot();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
         log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');

@@ -9,3 +9,7 @@ export const eoseMessage = (subIdJson: string): string => `["EOSE",${subIdJson}]
 export const closedMessage = (subId: string, reason: string): string => JSON.stringify(['CLOSED', subId, reason]);
 
 export const noticeMessage = (text: string): string => JSON.stringify(['NOTICE', text]);
+
+/** NIP-45 answer; `approximate` when the count stopped at MAX_COUNT. */
+export const countMessage = (subId: string, count: number, approximate: boolean): string =>
+  JSON.stringify(['COUNT', subId, approximate ? { count, approximate: true } : { count }]);

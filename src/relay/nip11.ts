@@ -3,7 +3,19 @@ import type { Prices } from '../payments/pricing';
 import { VERSION } from '../version';
 
 /** NIPs that this build implements end to end (each has tests); NIP-11 lists exactly these. */
-export const SUPPORTED_NIPS = [1, 11];
+export const SUPPORTED_NIPS = [
+  1, // basic protocol
+  9, // deletion requests (src/storage/deletions.ts)
+  11, // this document
+  13, // proof of work (MIN_POW_DIFFICULTY)
+  22, // created_at limits (CREATED_AT_LOWER_LIMIT, CREATED_AT_UPPER_LIMIT); NIP-22 comments are plain events
+  40, // expiration
+  42, // AUTH
+  45, // COUNT
+  50, // search (FTS5)
+  70, // protected events
+  77, // negentropy syncing (src/relay/negentropy.ts, src/nostr/negentropy/)
+];
 
 /** The http(s) URL of the relay's page, which explains how to pay: from PUBLIC_URL, else the Host asked for. */
 export function pageUrl(config: Config, host: string): string {
@@ -29,10 +41,10 @@ export function relayInfo(config: Config, prices: Prices, host: string): Record<
       max_subid_length: config.maxSubidLength,
       max_event_tags: config.maxEventTags,
       max_content_length: config.maxContentLength,
-      min_pow_difficulty: 0,
-      auth_required: false,
+      min_pow_difficulty: config.minPowDifficulty,
+      auth_required: config.authRequired,
       payment_required: !prices.isFree,
-      restricted_writes: !prices.isFree,
+      restricted_writes: !prices.isFree || config.allowedPubkeys.size > 0,
       created_at_lower_limit: config.createdAtPast,
       created_at_upper_limit: config.createdAtFuture,
     },

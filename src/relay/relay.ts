@@ -1,13 +1,19 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load';
 import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForId, type NostrEvent } from '../nostr/event';
-import { parseFilter, type Filter } from '../nostr/filter';
 import { verifySignature } from '../nostr/verify';
 import type { Charge } from '../payments/charge';
 import { priceOf, type Prices } from '../payments/pricing';
 import type { EventStore } from '../storage/events';
 import type { WriteQueue, WriteResult } from '../storage/write-queue';
-import { closedMessage, eoseMessage, eventMessage, noticeMessage, okMessage } from './messages';
+import { closedMessage, countMessage, eoseMessage, eventMessage, noticeMessage, okMessage } from './messages';
+import { authMessage, challengeOf, handleAuth } from './nip42';
+import { refuseEvent, refuseFilters } from './policies/policy';
+import { isParty, isProtectedDm, visibilityOf } from './policies/protected-dms';
+import { relayPolicies, type RelayPolicies } from './policies/relay-policies';
+import { readFilters } from './read-filters';
+import { NegentropyHandler } from './negentropy';
 import { SubscriptionIndex, type Subscriber, type Subscription } from './subscriptions';
 
 /** One NIP-01 session: a WebSocket connection, or a stream of a paid STREAM connection. */
@@ -15,12 +21,28 @@ export interface Session extends Subscriber {
   readonly subs: Map<string, Subscription>;
   /** Who pays for events written in this session: a paid STREAM session's pubkey; absent, each event's author. */
   readonly payer?: string;
-  /** The Host the client connected to, for the payment pointer in a refusal. */
+  /** The Host the client connected to, for the payment pointer in a refusal (and NIP-42 without PUBLIC_URL). */
   readonly host?: string;
+  /** The client's address (after trusted proxies), for per-IP limits; absent where there is none. */
+  readonly ip?: string;
+  /** NIP-42: the challenge sent to this session (made when first needed), and the pubkeys it authenticated. */
+  challenge?: string;
+  authed?: Set<string>;
 }
 
-/** Largest number of values in one filter array; keeps a single REQ's SQL bounded. */
-const MAX_FILTER_VALUES = 1000;
+/**
+ * What metrics need beyond the counters (src/ops/metrics.ts implements it). Called on the hot path: keep it cheap.
+ */
+export interface RelayObserver {
+  /** A stored event: seconds from its EVENT message to its `OK true` (checks, group commit included). */
+  eventStored(seconds: number): void;
+  /** A refused event, with its OK/NOTICE reason (NIP-01 prefix first). */
+  eventRejected(reason: string): void;
+  /** An event already stored (answered `OK true "duplicate: …"`). */
+  eventDuplicate(): void;
+  /** Seconds the stored-event query of one REQ took. */
+  reqQueried(seconds: number): void;
+}
 
 export interface RelayCounters {
   eventsReceived: number;
@@ -37,6 +59,12 @@ export interface RelayCounters {
 export class Relay {
   readonly subscriptions = new SubscriptionIndex();
   readonly counters: RelayCounters = { eventsReceived: 0, eventsStored: 0, eventsRejected: 0, reqs: 0, fanout: 0 };
+  /** Set by the composition root when metrics are on. */
+  observer?: RelayObserver;
+  /** NIP-77 sessions, made at the first NEG-OPEN. */
+  private negentropy?: NegentropyHandler;
+  /** What EVENT, AUTH, REQ and COUNT are checked against (src/relay/policies), built from the settings. */
+  readonly policies: RelayPolicies;
 
   constructor(
     private readonly config: Config,
@@ -45,7 +73,14 @@ export class Relay {
     private readonly prices: Prices,
     private readonly charge: Charge,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.policies = relayPolicies(config);
+  }
+
+  /** A new session: sends the NIP-42 challenge at once when reading needs authentication. */
+  open(session: Session): void {
+    if (this.config.authRequired || this.config.protectedDms) session.send(authMessage(challengeOf(session)));
+  }
 
   /** Handles one client message (already decoded UTF-8 text). Never throws for bad input. */
   handle(session: Session, text: string): void {
@@ -67,6 +102,14 @@ export class Relay {
         return this.onReq(session, msg);
       case 'CLOSE':
         return this.onClose(session, msg);
+      case 'COUNT':
+        return this.onCount(session, msg);
+      case 'AUTH':
+        return handleAuth(session, msg, this.policies.auth, this.config.publicUrl, this.config.maxEventTags);
+      case 'NEG-OPEN':
+      case 'NEG-MSG':
+      case 'NEG-CLOSE':
+        return (this.negentropy ??= new NegentropyHandler(this.config, this.store, this.log)).handle(session, msg);
       default:
         session.send(noticeMessage(`invalid: unknown message type ${JSON.stringify(msg[0]).slice(0, 40)}`));
     }
@@ -80,20 +123,19 @@ export class Relay {
 
   private onEvent(session: Session, msg: unknown[]): void {
     this.counters.eventsReceived++;
+    const received = performance.now();
     const e = msg[1] as NostrEvent;
     if (msg.length !== 2) return this.refuse(session, e, 'invalid: EVENT takes exactly one event');
     const shape = checkShape(e, this.config);
     if (shape) return this.refuse(session, e, `invalid: ${shape}`);
     const now = Math.floor(Date.now() / 1000);
-    if (e.created_at > now + this.config.createdAtFuture) {
-      return this.refuse(session, e, `invalid: created_at is more than ${this.config.createdAtFuture} seconds in the future`);
-    }
-    if (this.config.createdAtPast > 0 && e.created_at < now - this.config.createdAtPast) {
-      return this.refuse(session, e, `invalid: created_at is more than ${this.config.createdAtPast} seconds in the past`);
-    }
+    const refusal = refuseEvent(this.policies.event, e, session, now);
+    if (refusal) return this.refuse(session, e, refusal);
     const serialized = serializeForId(e);
     if (computeId(serialized) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
     if (!verifySignature(e.id, e.pubkey, e.sig)) return this.refuse(session, e, 'invalid: signature does not verify');
+    const distrust = refuseEvent(this.policies.verifiedEvent, e, session, now);
+    if (distrust) return this.refuse(session, e, distrust);
 
     const raw = canonicalJson(e);
     const payer = session.payer ?? e.pubkey;
@@ -110,15 +152,19 @@ export class Relay {
         case 'stored':
           this.counters.eventsStored++;
           session.send(okMessage(e.id, true, ''));
+          this.observer?.eventStored((performance.now() - received) / 1000);
           this.fanOut(e, raw);
           return;
         case 'duplicate':
+          this.observer?.eventDuplicate();
           session.send(okMessage(e.id, true, result.message));
           return;
         case 'unpaid':
           return this.refuse(session, e, this.paymentRequired(session, payer, result.price, result.balance));
+        case 'rejected':
         case 'error':
           this.counters.eventsRejected++;
+          this.observer?.eventRejected(result.message);
           session.send(okMessage(e.id, false, result.message));
       }
     });
@@ -134,29 +180,42 @@ export class Relay {
 
   private refuse(session: Session, e: unknown, reason: string): void {
     this.counters.eventsRejected++;
+    this.observer?.eventRejected(reason);
+    this.challengeIfNeeded(session, reason);
     const id = (e as { id?: unknown } | null)?.id;
     // OK needs the event id; without a usable one the answer can only be a NOTICE.
     session.send(isHex64(id) ? okMessage(id, false, reason) : noticeMessage(reason));
   }
 
+  /** With an `auth-required:` answer goes this session's challenge, once, so the client can authenticate. */
+  private challengeIfNeeded(session: Session, reason: string): void {
+    if (session.challenge === undefined && reason.startsWith('auth-required:')) session.send(authMessage(challengeOf(session)));
+  }
+
+  /** Refuses a REQ or COUNT; a REQ that replaced a subscription of the same id ends it too. */
+  private closeSub(session: Session, subId: string, reason: string): void {
+    this.challengeIfNeeded(session, reason);
+    const previous = session.subs.get(subId);
+    if (previous) {
+      session.subs.delete(subId);
+      this.subscriptions.remove(previous);
+    }
+    session.send(closedMessage(subId, reason));
+  }
+
+  /** What of the protected DM kinds this session may read, when PROTECTED_DMS is on. */
+  private visibility(session: Session) {
+    return this.config.protectedDms ? visibilityOf(session) : undefined;
+  }
+
   private onReq(session: Session, msg: unknown[]): void {
     this.counters.reqs++;
-    const subId = msg[1];
-    if (typeof subId !== 'string' || subId.length === 0 || subId.length > this.config.maxSubidLength) {
-      session.send(noticeMessage(`invalid: subscription id must be a string of 1 to ${this.config.maxSubidLength} characters`));
-      return;
-    }
-    const rawFilters = msg.slice(2);
-    if (rawFilters.length === 0) return void session.send(closedMessage(subId, 'invalid: REQ needs at least one filter'));
-    if (rawFilters.length > this.config.maxFilters) {
-      return void session.send(closedMessage(subId, `invalid: more than ${this.config.maxFilters} filters`));
-    }
-    const filters: Filter[] = [];
-    for (const raw of rawFilters) {
-      const r = parseFilter(raw, { maxLimit: this.config.maxLimit, maxValues: MAX_FILTER_VALUES });
-      if (!r.ok) return void session.send(closedMessage(subId, `invalid: ${r.reason}`));
-      filters.push(r.filter);
-    }
+    const read = readFilters(msg, this.config);
+    if ('notice' in read) return void session.send(read.notice);
+    if ('reason' in read) return this.closeSub(session, read.subId, read.reason);
+    const { subId, filters } = read;
+    const refusal = refuseFilters(this.policies.req, filters, session);
+    if (refusal) return this.closeSub(session, subId, refusal);
     const previous = session.subs.get(subId);
     if (!previous && session.subs.size >= this.config.maxSubscriptions) {
       return void session.send(closedMessage(subId, `restricted: more than ${this.config.maxSubscriptions} open subscriptions`));
@@ -166,16 +225,37 @@ export class Relay {
     const sub: Subscription = { owner: session, id: subId, idJson: JSON.stringify(subId), filters };
     let stored: string[];
     try {
-      stored = this.store.query(filters, this.config.defaultLimit);
+      const started = performance.now();
+      stored = this.store.query(filters, this.config.defaultLimit, undefined, this.visibility(session));
+      this.observer?.reqQueried((performance.now() - started) / 1000);
     } catch (err) {
       this.log.error({ err }, 'query failed');
       session.subs.delete(subId);
       return void session.send(closedMessage(subId, 'error: could not run the query'));
     }
     for (const raw of stored) session.send(eventMessage(sub.idJson, raw));
-    session.send(eoseMessage(sub.idJson));
+    // A reader too slow for its answer was disconnected on the way (backpressure): nothing to subscribe.
+    if (!session.send(eoseMessage(sub.idJson))) return void session.subs.delete(subId);
     session.subs.set(subId, sub);
     this.subscriptions.add(sub);
+  }
+
+  /** NIP-45: the number of stored events matching any of the filters; no subscription is opened. */
+  private onCount(session: Session, msg: unknown[]): void {
+    const read = readFilters(msg, this.config);
+    if ('notice' in read) return void session.send(read.notice);
+    if ('reason' in read) return this.closeSub(session, read.subId, read.reason);
+    const { subId, filters } = read;
+    const refusal = refuseFilters(this.policies.count, filters, session);
+    if (refusal) return this.closeSub(session, subId, refusal);
+    let counted: { count: number; capped: boolean };
+    try {
+      counted = this.store.countMatching(filters, this.config.maxCount, undefined, this.visibility(session));
+    } catch (err) {
+      this.log.error({ err }, 'count failed');
+      return this.closeSub(session, subId, 'error: could not run the count');
+    }
+    session.send(countMessage(subId, counted.count, counted.capped));
   }
 
   private onClose(session: Session, msg: unknown[]): void {
@@ -188,7 +268,9 @@ export class Relay {
   }
 
   private fanOut(e: NostrEvent, raw: string): void {
+    const dm = this.config.protectedDms && isProtectedDm(e.kind);
     for (const sub of this.subscriptions.match(e)) {
+      if (dm && !isParty(e, (sub.owner as Session).authed)) continue;
       if (sub.owner.send(eventMessage(sub.idJson, raw))) this.counters.fanout++;
     }
   }

@@ -2,12 +2,15 @@ import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
+import { respondJson } from '../http/respond';
 import { noticeMessage } from './messages';
+import { clientIp } from './policies/client-ip';
+import { connectionPolicies } from './policies/connection-policies';
 import type { Relay, Session } from './relay';
 import type { Subscription } from './subscriptions';
 
 interface Connection extends Session {
-  ip: string;
+  readonly ip: string;
   host: string;
   open: boolean;
   ws?: uWS.WebSocket<{ conn: Connection }>;
@@ -23,16 +26,36 @@ export interface WebSocketRoute {
 /** Registers the NIP-01 WebSocket on `pattern`: frames in, relay messages out, one Session per connection. */
 export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Relay, config: Config, log: Logger): WebSocketRoute {
   const connections = new Set<Connection>();
+  /** Open connections per client address, for MAX_CONNECTIONS_PER_IP. */
+  const perIp = new Map<string, number>();
+  const admit = connectionPolicies(config);
+  const { backpressureLimit } = config;
+
+  /** A reader whose unsent bytes pass BACKPRESSURE_LIMIT is told why and disconnected, so it cannot grow memory. */
+  const dropSlowReader = (conn: Connection, ws: uWS.WebSocket<{ conn: Connection }>) => {
+    conn.open = false;
+    log.warn({ ip: conn.ip, buffered: ws.getBufferedAmount() }, 'dropping a slow reader');
+    ws.send(noticeMessage(`error: more than ${backpressureLimit} bytes waiting to be read; closing the connection`), false);
+    ws.end(1008, 'reading too slowly');
+  };
+
   app.ws<{ conn: Connection }>(pattern, {
     compression: 0 as uWS.CompressOptions,
     // Frames up to twice the limit are read and answered with a NOTICE; beyond that uWS closes the socket (1009).
     maxPayloadLength: config.maxMessageBytes * 2,
-    maxBackpressure: 64 * 1024 * 1024,
+    // uWS would silently drop messages beyond this; the relay disconnects at backpressureLimit before that happens.
+    maxBackpressure: backpressureLimit + 4 * config.maxMessageBytes + 1024 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const ip = clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), config.trustedProxies);
       const host = req.getHeader('host');
+      for (const policy of admit) {
+        const refused = policy(ip, perIp.get(ip) ?? 0);
+        if (!refused) continue;
+        const headers: [string, string][] = refused.retryAfter ? [['Retry-After', String(refused.retryAfter)]] : [];
+        return respondJson(res, refused.status, { error: refused.reason }, headers);
+      }
       const conn: Connection = { ip, host, open: true, subs: new Map<string, Subscription>(), send: () => false };
       res.upgrade(
         { conn },
@@ -48,9 +71,15 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
       conn.send = (message: string) => {
         if (!conn.open) return false;
         ws.send(message, false);
+        if (ws.getBufferedAmount() > backpressureLimit) {
+          dropSlowReader(conn, ws);
+          return false;
+        }
         return true;
       };
       connections.add(conn);
+      perIp.set(conn.ip, (perIp.get(conn.ip) ?? 0) + 1);
+      relay.open(conn);
     },
     message: (ws, data) => {
       const conn = ws.getUserData().conn;
@@ -73,6 +102,9 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
       const conn = ws.getUserData().conn;
       conn.open = false;
       connections.delete(conn);
+      const left = (perIp.get(conn.ip) ?? 1) - 1;
+      if (left > 0) perIp.set(conn.ip, left);
+      else perIp.delete(conn.ip);
       relay.drop(conn);
     },
   });
@@ -81,8 +113,8 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
     closeAll(notice) {
       for (const conn of [...connections]) {
         conn.ws?.cork(() => {
-          conn.send(noticeMessage(notice));
-          conn.ws?.end(1001, 'relay shutting down');
+          // false: a slow reader was just dropped (and its socket ended) by this very NOTICE
+          if (conn.send(noticeMessage(notice))) conn.ws?.end(1001, 'relay shutting down');
         });
       }
     },

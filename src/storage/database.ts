@@ -12,8 +12,9 @@ export function openDatabase(file: string): Db {
   const binding = nativeFile('better_sqlite3.node');
   const db = new Database(file, binding ? { nativeBinding: binding } : {});
   db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode is durable against process crashes (kill -9); only an OS crash can lose the last commits.
-  db.pragma('synchronous = NORMAL');
+  // FULL: a commit is on disk before it returns, so `OK true` and a posted payment survive power loss too, not
+  // just a killed process. Group commit keeps this to one fsync per batch of events.
+  db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');

@@ -1,23 +1,20 @@
 import { LRUCache } from 'lru-cache';
 import type { Statement } from 'better-sqlite3';
-import { dTag, kindClass, type NostrEvent } from '../nostr/event';
+import { dTag, expirationOf, kindClass, type NostrEvent } from '../nostr/event';
 import { isEmptyFilter, type Filter } from '../nostr/filter';
 import type { Db } from './database';
-import { buildQuery } from './query';
+import { Deletions } from './deletions';
+import { buildCount, buildQuery, type Visibility } from './query';
+import { SearchIndex } from './search-index';
 
 export type InsertResult =
   | { status: 'stored'; replaced?: string }
-  | { status: 'duplicate'; message: string };
+  | { status: 'duplicate'; message: string }
+  /** Refused inside the write transaction (e.g. NIP-09: deleted by its author); `message` has its NIP-01 prefix. */
+  | { status: 'rejected'; message: string };
 
 /** Tag values longer than this are not indexed: they would bloat tags_by_value and no client filters on them. */
 const MAX_INDEXED_TAG_VALUE = 1024;
-
-function expiration(e: NostrEvent): number | null {
-  for (const t of e.tags) {
-    if (t[0] === 'expiration' && t[1] !== undefined && /^\d{1,15}$/.test(t[1])) return Number(t[1]);
-  }
-  return null;
-}
 
 /** The event table's reads and writes. Callers own transactions (see WriteQueue); every method is synchronous. */
 export class EventStore {
@@ -28,6 +25,9 @@ export class EventStore {
   private readonly deleteEvent: Statement<[number]>;
   private readonly deleteTags: Statement<[number]>;
   private readonly countAll: Statement<[]>;
+  private readonly expired: Statement<[number, number]>;
+  private readonly deletions: Deletions;
+  private readonly search: SearchIndex;
   private readonly queries = new LRUCache<string, Statement>({ max: 500 });
 
   constructor(private readonly db: Db) {
@@ -40,6 +40,9 @@ export class EventStore {
     this.deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
     this.deleteTags = db.prepare('DELETE FROM tags WHERE seq = ?');
     this.countAll = db.prepare('SELECT count(*) FROM events').pluck();
+    this.expired = db.prepare('SELECT seq FROM events WHERE expires_at <= ? LIMIT ?').pluck();
+    this.deletions = new Deletions(db);
+    this.search = new SearchIndex(db);
   }
 
   /** Stores a verified, non-ephemeral event, applying the replaceable and addressable rules. */
@@ -47,6 +50,8 @@ export class EventStore {
     if (this.exists.get(e.id)) return { status: 'duplicate', message: 'duplicate: already have this event' };
     const cls = kindClass(e.kind);
     const d = cls === 'replaceable' ? '' : cls === 'addressable' ? dTag(e) : null;
+    const deleted = this.deletions.refusal(e, d);
+    if (deleted) return { status: 'rejected', message: deleted };
     let replaced: string | undefined;
     if (d !== null) {
       const old = this.current.get(e.pubkey, e.kind, d) as [number, string, number] | undefined;
@@ -60,38 +65,89 @@ export class EventStore {
         replaced = id;
       }
     }
-    const seq = this.insertEvent.run(e.id, e.pubkey, e.kind, e.created_at, expiration(e), d, raw).lastInsertRowid;
+    const seq = this.insertEvent.run(e.id, e.pubkey, e.kind, e.created_at, expirationOf(e), d, raw).lastInsertRowid;
     for (const t of e.tags) {
       const [name, value] = t;
       if (name.length === 1 && value !== undefined && value.length <= MAX_INDEXED_TAG_VALUE) {
         this.insertTag.run(seq, name, value, e.kind, e.created_at);
       }
     }
+    this.search.add(seq, e);
+    if (e.kind === 5) this.deletions.apply(e, (target) => this.remove(target));
     return replaced ? { status: 'stored', replaced } : { status: 'stored' };
   }
 
   private remove(seq: number): void {
     this.deleteTags.run(seq);
+    this.search.remove(seq);
     this.deleteEvent.run(seq);
   }
 
-  /** Stored events matching any of the filters, newest first (ties: lowest id), each filter capped at its limit. */
-  query(filters: Filter[], defaultLimit: number, now = Math.floor(Date.now() / 1000)): string[] {
+  /** NIP-40: deletes up to `max` events expired at `now`; returns how many (call again while it returns `max`). */
+  purgeExpired(now: number, max: number): number {
+    const seqs = this.expired.all(now, max) as number[];
+    for (const seq of seqs) this.remove(seq);
+    return seqs.length;
+  }
+
+  /**
+   * Stored events matching any of the filters, newest first (ties: lowest id), each filter capped at its limit.
+   * With a NIP-50 search among the filters, each filter's results keep their order (best ranked first) instead.
+   */
+  query(filters: Filter[], defaultLimit: number, now = Math.floor(Date.now() / 1000), visibility?: Visibility): string[] {
     const rows: [string, number, string][] = [];
     let live = 0;
     for (const f of filters) {
       const limit = f.limit ?? defaultLimit;
       if (limit === 0 || isEmptyFilter(f)) continue;
       live++;
-      const q = buildQuery(f, limit, now);
+      const q = buildQuery(f, limit, now, visibility);
       rows.push(...(this.statement(q.sql).all(...q.params) as [string, number, string][]));
     }
     if (live <= 1) return rows.map((r) => r[2]);
     const seen = new Set<string>();
-    return rows
-      .filter((r) => (seen.has(r[0]) ? false : (seen.add(r[0]), true)))
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .map((r) => r[2]);
+    const unique = rows.filter((r) => (seen.has(r[0]) ? false : (seen.add(r[0]), true)));
+    if (filters.some((f) => f.searchTerms)) return unique.map((r) => r[2]);
+    return unique.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map((r) => r[2]);
+  }
+
+  /**
+   * NIP-45: how many stored events match any of the filters (`limit`s ignored), counting at most `cap`; `capped`
+   * when the cap was reached (the true number may be larger).
+   */
+  countMatching(
+    filters: Filter[],
+    cap: number,
+    now = Math.floor(Date.now() / 1000),
+    visibility?: Visibility,
+  ): { count: number; capped: boolean } {
+    const live = filters.filter((f) => !isEmptyFilter(f));
+    if (live.length === 0) return { count: 0, capped: false };
+    const q = buildCount(live, now, cap, visibility);
+    const count = this.statement(q.sql).get(...q.params) as [number];
+    return { count: count[0], capped: count[0] >= cap };
+  }
+
+  /**
+   * Visits (created_at, id) of the events a REQ with this filter and `limit` would serve, in its order (newest
+   * first, ties lowest id): the record set of NIP-77. The filter's own SELECT is wrapped so SQLite flattens it and
+   * reads only those two columns, never raw; rows are streamed, not collected. Returns how many it visited.
+   */
+  scanTimes(
+    f: Filter,
+    limit: number,
+    visit: (createdAt: number, id: string) => void,
+    now = Math.floor(Date.now() / 1000),
+    visibility?: Visibility,
+  ): number {
+    if (limit === 0 || isEmptyFilter(f)) return 0;
+    const q = buildQuery(f, limit, now, visibility);
+    let n = 0;
+    for (const [createdAt, id] of this.statement(`SELECT created_at, id FROM (${q.sql})`).iterate(...q.params) as Iterable<[number, string]>) {
+      visit(createdAt, id);
+      n++;
+    }
+    return n;
   }
 
   count(): number {

@@ -20,13 +20,16 @@ export class TestClient {
     ws.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }));
   }
 
-  static async connect(url: string): Promise<TestClient> {
-    const ws = new WebSocket(url);
+  /** `options` e.g. `{ headers: { 'x-forwarded-for': '10.0.0.1' } }` to come from another address via a trusted proxy. */
+  static async connect(url: string, options?: WebSocket.ClientOptions): Promise<TestClient> {
+    const ws = new WebSocket(url, options);
+    // Listening before 'open': a relay may send a message (e.g. an AUTH challenge) right as the socket opens.
+    const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    return new TestClient(ws);
+    return client;
   }
 
   send(msg: unknown): void {

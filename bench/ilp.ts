@@ -1,0 +1,86 @@
+// STREAM packets fulfilled per second and ledger postings per second, on the real modules (bundled by ilp.mjs).
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { encodeStreamPacket, encrypt, fulfillmentFromData, IlpPacketType, StreamFrameType, streamEncryptionKey } from '../src/ilp';
+import { balanceAccount, peerAccount } from '../src/ledger/account-paths';
+import { Ledger } from '../src/ledger/ledger';
+import { loadServerSecret } from '../src/payments/server-secret';
+import { StreamCredentials } from '../src/payments/stream-credentials';
+import { StreamReceiver } from '../src/payments/stream-receiver';
+import { openDatabase } from '../src/storage/database';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+const dir = mkdtempSync(path.join(tmpdir(), 'bench-ilp-'));
+const db = openDatabase(path.join(dir, 'peer.sqlite'));
+const ledger = new Ledger(db);
+ledger.openAccount(peerAccount('alice'), 10n ** 15n);
+
+function rate(run: () => number): { ops: number; perSecond: number } {
+  let ops = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) ops += run();
+  return { ops, perSecond: Math.round(ops / ((performance.now() - start) / 1000)) };
+}
+
+const payer = balanceAccount('a'.repeat(64));
+const one = { debitAccount: peerAccount('alice'), creditAccount: payer, amount: 1n } as const;
+const postingsAlone = rate(() => (ledger.transfer(one), 1));
+const postingsBatched = rate(() => {
+  db.transaction(() => {
+    for (let i = 0; i < 500; i++) ledger.transfer(one);
+  })();
+  return 500;
+});
+const twoPhase = rate(() => {
+  const r = ledger.createPending(one);
+  if (r.ok) ledger.post(r.id);
+  return 1;
+});
+
+const credentials = new StreamCredentials(loadServerSecret(db), 'test.peer');
+const receiver = new StreamReceiver({
+  credentials,
+  assetCode: 'USD',
+  assetScale: 9,
+  relay: { handle: () => undefined, drop: () => undefined },
+  sendPrepare: async () => ({ code: 'F02', triggeredBy: '', message: '', data: new Uint8Array(0) }),
+});
+const { destinationAccount, sharedSecret } = credentials.issue('b'.repeat(64));
+const key = streamEncryptionKey(sharedSecret);
+let sequence = 0n;
+let fulfilled = 0;
+const credit = (account: Parameters<Ledger['transfer']>[0]['creditAccount'], amount: bigint) => {
+  const r = ledger.transfer({ debitAccount: peerAccount('alice'), creditAccount: account, amount });
+  return r.ok ? { ok: true as const } : { ok: false as const, reject: { code: 'T04', triggeredBy: '', message: '', data: new Uint8Array(0) } };
+};
+const packets = rate(() => {
+  sequence++;
+  const frames = sequence === 1n ? [{ type: StreamFrameType.ConnectionNewAddress, sourceAccount: 'test.peer.alice' } as const] : [];
+  const data = encrypt(key, encodeStreamPacket({
+    ilpPacketType: IlpPacketType.Prepare,
+    sequence,
+    prepareAmount: 0n,
+    frames: [...frames, { type: StreamFrameType.StreamMoney, streamId: 1n, shares: 1n }],
+  }));
+  const condition = createHash('sha256').update(fulfillmentFromData(sharedSecret, data)).digest();
+  const reply = receiver.handle({ amount: 10n, expiresAt: new Date(Date.now() + 30_000), executionCondition: condition, destination: destinationAccount, data }, credit);
+  if ('fulfillment' in reply) fulfilled++;
+  return 1;
+});
+
+const balanced = ledger.invariant().balanced;
+receiver.close();
+db.close();
+rmSync(dir, { recursive: true, force: true });
+if (fulfilled !== packets.ops || !balanced) throw new Error(`fulfilled ${fulfilled} of ${packets.ops}; ledger balanced: ${balanced}`);
+
+const rows = [
+  { scenario: 'ledger posting, one transaction each (fsync per commit)', perSecond: postingsAlone.perSecond },
+  { scenario: 'ledger posting, 500 per transaction (group commit)', perSecond: postingsBatched.perSecond },
+  { scenario: 'ledger pending → posted, two transactions', perSecond: twoPhase.perSecond },
+  { scenario: 'STREAM packets fulfilled (decrypt, frames, credit, encrypted reply)', perSecond: packets.perSecond },
+];
+console.table(rows);
+console.log(JSON.stringify({ bench: 'ilp', seconds, rows }));

@@ -1,0 +1,87 @@
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { backupDatabase, fsyncPath, progressPrinter } from './backup-database';
+import { pidFile, runningPeer } from './pid-file';
+import { inspect, openFile } from './sqlite-file';
+
+export class RestoreError extends Error {
+  override name = 'RestoreError';
+}
+
+export interface RestoreResult {
+  database: string;
+  /** Where the database that was replaced now lives (undefined when there was none). */
+  keptAside?: string;
+  schemaVersion: number;
+  events: number;
+}
+
+const stamp = (d = new Date()) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+
+/**
+ * Folds the WAL into the old database before it is set aside. Busy means another connection holds it: a peer is
+ * running after all. A database that cannot even be opened is set aside as it is, with its -wal beside it.
+ */
+function checkpoint(file: string, say: (line: string) => void): void {
+  let db;
+  try {
+    db = openFile(file);
+  } catch (err) {
+    say(`restore: the current database cannot be opened (${(err as Error).message}); setting it aside as it is`);
+    return;
+  }
+  try {
+    const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    if (r?.busy) throw new RestoreError(`${file} is in use by another process; stop the peer first`);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Replaces `database` with the backup `from`, refusing anything that is not a sound database of this peer. The
+ * backup is first copied beside the database and checked there (integrity_check, schema); only then is the old
+ * database hard-linked aside as `<database>.before-restore-<time>` and the new one renamed over it, so at every
+ * moment `database` is either the old file or the new one, and a refusal leaves everything as it was.
+ */
+export async function restoreDatabase(
+  from: string,
+  database: string,
+  say: (line: string) => void = () => {},
+): Promise<RestoreResult> {
+  const dataDir = path.dirname(database);
+  const pid = runningPeer(dataDir);
+  if (pid !== undefined) {
+    throw new RestoreError(
+      `a peer (pid ${pid}) is serving from ${dataDir}; stop it first (if none is running, delete ${pidFile(dataDir)})`,
+    );
+  }
+  if (path.resolve(from) === path.resolve(database)) throw new RestoreError(`${from} is the database itself`);
+  say(`restore: checking ${from}`);
+  // A quick look first (a foreign or truncated file is refused at once); the full integrity_check runs on the copy.
+  const source = inspect(from, { integrity: false });
+  if (!source.ok) throw new RestoreError(`refused: ${source.reason}; nothing was changed`);
+  say(`restore: ${from} is sound: schema version ${source.schemaVersion}, ${source.events} events, ${source.accounts} accounts`);
+
+  mkdirSync(dataDir, { recursive: true });
+  const incoming = `${database}.restoring`;
+  rmSync(incoming, { force: true });
+  await backupDatabase(from, incoming, progressPrinter(say, 'restore')).catch((err: Error) => {
+    throw new RestoreError(`refused: ${err.message}; nothing was changed`);
+  });
+
+  let keptAside: string | undefined;
+  if (existsSync(database)) {
+    checkpoint(database, say);
+    keptAside = `${database}.before-restore-${stamp()}`;
+    linkSync(database, keptAside);
+    // Whatever is left in the old -wal belongs to the old file: it goes aside with it, never onto the new one.
+    if (existsSync(`${database}-wal`)) renameSync(`${database}-wal`, `${keptAside}-wal`);
+  }
+  rmSync(`${database}-shm`, { force: true });
+  renameSync(incoming, database);
+  fsyncPath(dataDir);
+  if (keptAside) say(`restore: the previous database is kept as ${keptAside}`);
+  say(`restore: ${database} now holds the backup; start the peer`);
+  return { database, keptAside, schemaVersion: source.schemaVersion, events: source.events };
+}

@@ -1,0 +1,201 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Statement } from 'better-sqlite3';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { respond, respondJson } from '../../http/respond';
+import { dashboardDir } from '../../native';
+import type { Db } from '../../storage/database';
+import { VERSION } from '../../version';
+import { listBackups } from '../backup/backup-files';
+import type { MetricSources, PeerMetrics } from '../metrics';
+import type { RecentErrors } from '../recent-errors';
+import { basicAuthChecker } from './basic-auth';
+import { History, SAMPLE_MS, type Sample } from './history';
+
+export interface DashboardSources extends MetricSources {
+  db: Db;
+  metrics: PeerMetrics;
+  errors: RecentErrors;
+  backupsDir: string;
+  startedAt: number;
+}
+
+/** Ranges the page offers, in seconds; the in-memory history keeps a day, economic snapshots go further back. */
+const RANGES = new Set([900, 3600, 6 * 3600, 24 * 3600, 7 * 24 * 3600]);
+const MAX_POINTS = 360;
+
+const fileSize = (f: string) => {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** The dashboard's data: samples for the charts every SAMPLE_MS, and the JSON the page polls. */
+export class Dashboard {
+  readonly history = new History();
+  private readonly timer: NodeJS.Timeout;
+  /** Revenue and balances from `economic_snapshots` (src/payments/economics.ts): history that outlives restarts. */
+  private readonly snapshots?: Statement<[number], { t: number; revenue: bigint; outstanding: bigint }>;
+
+  constructor(private readonly s: DashboardSources) {
+    const table = s.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'economic_snapshots'").get();
+    if (table) {
+      this.snapshots = s.db
+        .prepare<[number], { t: number; revenue: bigint; outstanding: bigint }>(
+          `SELECT taken_at * 1000 AS t, revenue, balances_outstanding AS outstanding FROM economic_snapshots
+           WHERE taken_at >= ? ORDER BY taken_at`,
+        )
+        .safeIntegers(true);
+    }
+    this.history.add(this.sample());
+    this.timer = setInterval(() => this.history.add(this.sample()), SAMPLE_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  sample(): Sample {
+    const { relay, money, databaseFile } = this.s;
+    const c = relay.counters;
+    return {
+      t: Date.now(),
+      received: c.eventsReceived,
+      stored: c.eventsStored,
+      rejected: c.eventsRejected,
+      fanout: c.fanout,
+      connections: this.s.connections(),
+      subscriptions: relay.subscriptions.size,
+      dbBytes: fileSize(databaseFile),
+      walBytes: fileSize(`${databaseFile}-wal`),
+      revenue: Number(money.revenue()),
+      outstanding: Number(money.outstanding()),
+    };
+  }
+
+  /** Economic snapshots since `since` (unix ms), thinned to MAX_POINTS; amounts as numbers, for charts. */
+  private economics(since: number): { t: number[]; revenue: number[]; outstanding: number[] } {
+    const rows = this.snapshots?.all(Math.floor(since / 1000)) ?? [];
+    const step = Math.max(1, Math.ceil(rows.length / MAX_POINTS));
+    const kept = rows.filter((_, i) => (rows.length - 1 - i) % step === 0);
+    return { t: kept.map((r) => Number(r.t)), revenue: kept.map((r) => Number(r.revenue)), outstanding: kept.map((r) => Number(r.outstanding)) };
+  }
+
+  /** Everything the page shows; amounts are decimal strings in the smallest unit (exact past 2^53). */
+  summary(rangeSeconds: number) {
+    const { config, relay, money, connector, metrics, backups } = this.s;
+    const now = this.sample();
+    const history = this.history.series(now.t - rangeSeconds * 1000, MAX_POINTS - 1);
+    for (const [k, v] of Object.entries(now)) history[k as keyof Sample].push(v);
+    const q = (h: typeof metrics.ingest) => ({ p50: h.quantile(0.5) ?? null, p99: h.quantile(0.99) ?? null, count: h.get().values.at(-1)!.value });
+    return {
+      peer: {
+        name: config.relayName,
+        version: VERSION,
+        ilpAddress: config.ilpAddress,
+        assetCode: config.assetCode,
+        assetScale: config.assetScale,
+        startedAt: new Date(this.s.startedAt).toISOString(),
+        uptime: Math.round((now.t - this.s.startedAt) / 1000),
+      },
+      now: { ...now, reqs: relay.counters.reqs, writeQueue: this.s.writer.pending, revenue: String(money.revenue()), outstanding: String(money.outstanding()) },
+      range: rangeSeconds,
+      sampleSeconds: SAMPLE_MS / 1000,
+      history,
+      economics: this.economics(now.t - rangeSeconds * 1000),
+      refusals: metrics.refusals(),
+      latency: { ingest: q(metrics.ingest), query: q(metrics.query) },
+      ilp: {
+        results: Object.fromEntries(connector.results),
+        peers: config.ilpPeers.map((p) => {
+          const pos = money.peerPositions().find((x) => x.peer === p.id);
+          return {
+            id: p.id,
+            connections: connector.links.count(p.id),
+            owes: String(pos?.owes ?? 0n),
+            pending: String(pos?.pending ?? 0n),
+            limit: String(pos?.limit ?? p.creditLimit),
+          };
+        }),
+      },
+      topPayers: money.topPayers(10).map((p) => ({ pubkey: p.pubkey, spent: String(p.spent), balance: String(p.balance) })),
+      errors: this.s.errors.list().reverse(),
+      backups: {
+        intervalSeconds: config.backupInterval,
+        keep: config.backupKeep,
+        running: backups.running,
+        successes: backups.successes,
+        failures: backups.failures,
+        last: backups.last ? { at: new Date(backups.last.at).toISOString(), file: path.basename(backups.last.file), bytes: backups.last.bytes } : null,
+        lastFailure: backups.lastFailure ? { at: new Date(backups.lastFailure.at).toISOString(), message: backups.lastFailure.message } : null,
+        nextAt: backups.nextAt ? new Date(backups.nextAt).toISOString() : null,
+        files: listBackups(this.s.backupsDir)
+          .reverse()
+          .map((b) => ({ name: b.name, bytes: b.bytes, at: new Date(b.at).toISOString() })),
+      },
+    };
+  }
+}
+
+/** Headers of every dashboard response: never cached, never framed, nothing loaded from elsewhere. */
+const HEADERS: [string, string][] = [
+  ['Cache-Control', 'no-store'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  [
+    'Content-Security-Policy',
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  ],
+];
+
+const ASSETS: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'dashboard.css': 'text/css; charset=utf-8',
+  'dashboard.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+};
+
+/**
+ * `GET /dashboard` (and its assets and `/dashboard/api/summary`) behind HTTP Basic Auth. Registered only when
+ * DASHBOARD_USER and DASHBOARD_PASSWORD are both set; otherwise these paths fall through to the 404 route.
+ */
+export function dashboardRoutes(app: TemplatedApp, dashboard: Dashboard, user: string, password: string): void {
+  const authorized = basicAuthChecker(user, password);
+  const files = new Map<string, Buffer>();
+  for (const name of Object.keys(ASSETS)) {
+    try {
+      files.set(name, readFileSync(path.join(dashboardDir(), name)));
+    } catch {
+      /* reported per request below */
+    }
+  }
+  const guard = (handler: (res: HttpResponse, req: HttpRequest) => void) => (res: HttpResponse, req: HttpRequest) => {
+    if (!authorized(req.getHeader('authorization'))) {
+      return respond(res, '401 Unauthorized', 'text/plain; charset=utf-8', 'authentication required\n', [
+        ['WWW-Authenticate', 'Basic realm="peer dashboard", charset="UTF-8"'],
+        ...HEADERS,
+      ]);
+    }
+    handler(res, req);
+  };
+  const asset = (name: string) => (res: HttpResponse) => {
+    const body = files.get(name);
+    if (!body) return respond(res, '500 Internal Server Error', 'text/plain', `dashboard file ${name} is missing from ${dashboardDir()}\n`, HEADERS);
+    respond(res, '200 OK', ASSETS[name], body, HEADERS);
+  };
+  app.get('/dashboard', guard(asset('index.html')));
+  app.get('/dashboard/', guard(asset('index.html')));
+  for (const name of Object.keys(ASSETS)) app.get(`/dashboard/${name}`, guard(asset(name)));
+  app.get(
+    '/dashboard/api/summary',
+    guard((res, req) => {
+      const range = Number(new URLSearchParams(req.getQuery() ?? '').get('range'));
+      respondJson(res, '200 OK', dashboard.summary(RANGES.has(range) ? range : 3600), HEADERS);
+    }),
+  );
+  app.get('/dashboard/*', guard((res) => respondJson(res, '404 Not Found', { error: 'not found' }, HEADERS)));
+}

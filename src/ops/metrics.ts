@@ -1,0 +1,229 @@
+import { statSync } from 'node:fs';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { Config } from '../config/load';
+import type { Connector } from '../connector/connector';
+import { respond } from '../http/respond';
+import type { Relay, RelayObserver } from '../relay/relay';
+import type { WriteQueue } from '../storage/write-queue';
+import { VERSION } from '../version';
+import type { BackupStatus } from './backup/schedule-backups';
+import { LatencyHistogram } from './latency-histogram';
+import type { MoneyView } from './money';
+
+export interface MetricSources {
+  config: Config;
+  relay: Relay;
+  /** Open NIP-01 WebSocket connections. */
+  connections(): number;
+  writer: WriteQueue;
+  connector: Connector;
+  money: MoneyView;
+  databaseFile: string;
+  backups: BackupStatus;
+}
+
+/** From EVENT to `OK true`: verification is ~50 µs, a group commit adds up to one event-loop turn and an fsync. */
+const INGEST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** One REQ's SQL: an index range is sub-millisecond; a scan of a big table is what the upper buckets catch. */
+const QUERY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** Refusal reasons are NIP-01 prefixes; anything else is "other", so that a label never carries free text. */
+const REASONS = new Set(['invalid', 'restricted', 'blocked', 'rate-limited', 'pow', 'error', 'auth-required', 'mute', 'duplicate']);
+const ILP_CODE = /^[FTR]\d\d$/;
+
+export function reasonOf(message: string): string {
+  if (message.startsWith('restricted: payment required')) return 'payment-required';
+  const prefix = message.slice(0, Math.max(0, message.indexOf(':')));
+  return REASONS.has(prefix) ? prefix : 'other';
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * Process metrics (CPU, memory, event-loop lag, GC, handles) under their usual prom-client names. They belong to the
+ * process, not to a peer (tests run several peers in one process), so one registry is shared and made once.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 20 });
+  }
+  return processRegistry;
+}
+
+/**
+ * The peer's metrics in their own Registry. The relay's hot path only bumps plain numbers (its counters) and two
+ * LatencyHistograms; everything else is read at scrape time in collect().
+ */
+export class PeerMetrics {
+  readonly registry = new Registry();
+  readonly ingest = new LatencyHistogram(
+    'nostr_event_ingest_duration_seconds',
+    'Time from an EVENT message to its OK true, for stored events (checks and group commit included).',
+    INGEST_BUCKETS,
+  );
+  readonly query = new LatencyHistogram('nostr_req_query_duration_seconds', 'Time the stored-event query of one REQ took.', QUERY_BUCKETS);
+  private readonly rejected = new Map<string, number>();
+  private duplicates = 0;
+
+  readonly observer: RelayObserver = {
+    eventStored: (s) => this.ingest.observe(s),
+    reqQueried: (s) => this.query.observe(s),
+    eventDuplicate: () => void this.duplicates++,
+    eventRejected: (message) => {
+      const reason = reasonOf(message);
+      this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+    },
+  };
+
+  constructor(s: MetricSources) {
+    const registers = [this.registry];
+    // Counters mirrored from plain numbers: set to the current total at each scrape.
+    const mirror = (name: string, help: string, value: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(value());
+        },
+      });
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(value());
+        },
+      });
+    const unit = `in the smallest unit of ${s.config.assetCode} (scale ${s.config.assetScale})`;
+
+    new Gauge({ name: 'peer_info', help: 'Constant 1, labelled with the version and the ILP asset.', labelNames: ['version', 'ilp_address', 'asset_code', 'asset_scale'], registers })
+      .set({ version: VERSION, ilp_address: s.config.ilpAddress, asset_code: s.config.assetCode, asset_scale: String(s.config.assetScale) }, 1);
+    new Gauge({ name: 'peer_start_time_seconds', help: 'When this peer started (unix time).', registers }).set(Date.now() / 1000);
+
+    gauge('nostr_connections', 'Open NIP-01 WebSocket connections.', s.connections);
+    gauge('nostr_subscriptions', 'Live subscriptions (open REQs) over all connections.', () => s.relay.subscriptions.size);
+    mirror('nostr_events_received_total', 'EVENT messages received.', () => s.relay.counters.eventsReceived);
+    mirror('nostr_events_stored_total', 'Events stored (new, accepted and committed).', () => s.relay.counters.eventsStored);
+    mirror('nostr_events_duplicate_total', 'Events already stored (answered OK true duplicate).', () => this.duplicates);
+    const rejected = this.rejected;
+    new Counter({
+      name: 'nostr_events_rejected_total',
+      help: 'Events refused, by NIP-01 reason prefix (payment-required: restricted for want of balance).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of rejected) this.inc({ reason }, n);
+      },
+    });
+    mirror('nostr_reqs_total', 'REQ messages received.', () => s.relay.counters.reqs);
+    mirror('nostr_fanout_deliveries_total', 'Stored or ephemeral events delivered to live subscriptions.', () => s.relay.counters.fanout);
+    mirror('nostr_write_batches_total', 'Group-commit transactions written.', () => s.writer.batches);
+    gauge('nostr_write_queue_events', 'Events waiting for the next group commit.', () => s.writer.pending);
+    this.registry.registerMetric(this.ingest as never);
+    this.registry.registerMetric(this.query as never);
+
+    const file = s.databaseFile;
+    const size = (f: string) => {
+      try {
+        return statSync(f).size;
+      } catch {
+        return 0;
+      }
+    };
+    new Gauge({
+      name: 'peer_database_size_bytes',
+      help: 'Size of the SQLite database file and of its write-ahead log.',
+      labelNames: ['file'],
+      registers,
+      collect() {
+        this.set({ file: 'main' }, size(file));
+        this.set({ file: 'wal' }, size(`${file}-wal`));
+      },
+    });
+
+    const results = s.connector.results;
+    new Counter({
+      name: 'ilp_packets_total',
+      help: 'ILP Prepares answered, by result: fulfilled or the reject code (F02, T04, R02, ...).',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of results) this.inc({ result: key === 'fulfilled' || ILP_CODE.test(key) ? key : 'other' }, n);
+      },
+    });
+    const peers = s.config.ilpPeers.map((p) => p.id);
+    new Gauge({
+      name: 'ilp_peer_connections',
+      help: 'Open BTP connections of each configured peer.',
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        for (const peer of peers) this.set({ peer }, s.connector.links.count(peer));
+      },
+    });
+    mirror('ledger_revenue_total', `Charged for stored events: credits of revenue/relay-fees, ${unit}.`, () => Number(s.money.revenue()));
+    gauge('ledger_balances_outstanding', `Prepaid balances owed to pubkeys: sum of liabilities/balances/*, ${unit}.`, () =>
+      Number(s.money.outstanding()),
+    );
+    new Gauge({
+      name: 'ledger_peer_position',
+      help: `What each peer owes us (debits - credits posted of assets/interledger/<peer>; negative: we owe it), ${unit}.`,
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        for (const p of s.money.peerPositions()) this.set({ peer: p.peer }, Number(p.owes));
+      },
+    });
+
+    const b = s.backups;
+    new Counter({
+      name: 'peer_backups_total',
+      help: 'Scheduled backups attempted, by result.',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ result: 'success' }, b.successes);
+        this.inc({ result: 'failure' }, b.failures);
+      },
+    });
+    gauge('peer_backup_last_success_timestamp_seconds', 'When the last scheduled backup succeeded (unix time; 0: none yet).', () =>
+      b.last ? b.last.at / 1000 : 0,
+    );
+    gauge('peer_backup_last_size_bytes', 'Size of the last successful scheduled backup.', () => b.last?.bytes ?? 0);
+  }
+
+  readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
+
+  /** Refused events by reason, and duplicates, since start (for the dashboard). */
+  refusals(): { rejected: Record<string, number>; duplicates: number } {
+    return { rejected: Object.fromEntries(this.rejected), duplicates: this.duplicates };
+  }
+
+  /** The exposition text: the process's metrics, then the peer's. */
+  async render(): Promise<string> {
+    return (await processMetrics().metrics()) + '\n' + (await this.registry.metrics());
+  }
+}
+
+/** `GET /metrics`: Prometheus text format. */
+export function metricsRoute(app: TemplatedApp, metrics: PeerMetrics, onError: (err: unknown) => void): void {
+  app.get('/metrics', (res: HttpResponse) => {
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    metrics.render().then(
+      (text) => aborted || respond(res, '200 OK', metrics.contentType, text),
+      (err: unknown) => {
+        onError(err);
+        if (!aborted) respond(res, '500 Internal Server Error', 'text/plain', 'metrics failed\n');
+      },
+    );
+  });
+}

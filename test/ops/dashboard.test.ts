@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { balanceAccount } from '../../src/ledger/account-paths';
+import { Ledger } from '../../src/ledger/ledger';
+import { basicAuthChecker } from '../../src/ops/dashboard/basic-auth';
+import type { Dashboard } from '../../src/ops/dashboard/dashboard';
+import { History } from '../../src/ops/dashboard/history';
+import { createLogger, onWarnings } from '../../src/ops/logger';
+import { RecentErrors } from '../../src/ops/recent-errors';
+import { startPeer, type StartedPeer } from '../../src/start';
+import { openDatabase } from '../../src/storage/database';
+import { signer, TestClient } from '../helpers/client';
+
+const USER = 'operator';
+const PASSWORD = 'correct horse battery staple';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+let peer: StartedPeer;
+const payers = [signer(), signer(), signer()];
+
+beforeAll(async () => {
+  peer = await startPeer({
+    DASHBOARD_USER: USER,
+    DASHBOARD_PASSWORD: PASSWORD,
+    PRICE_BASE: '7',
+    ILP_PEERS: JSON.stringify([{ id: 'alice', token: 'alice-token-0123456789', creditLimit: '100000' }]),
+  });
+  const side = openDatabase(path.join(peer.config.dataDir, 'peer.sqlite'));
+  const ledger = new Ledger(side);
+  for (const p of payers) ledger.transfer({ debitAccount: 'assets/interledger/alice', creditAccount: balanceAccount(p.pubkey), amount: 1000n });
+  // An economic snapshot from before this run (src/payments/economics.ts writes them): history across restarts.
+  side
+    .prepare('INSERT INTO economic_snapshots (taken_at, events_stored, revenue, balances_outstanding, payers, peer_positions) VALUES (?, 0, 5, 995, 1, ?)')
+    .run(Math.floor(Date.now() / 1000) - 600, '{}');
+  side.close();
+  const c = await TestClient.connect(peer.url);
+  // payer i publishes i + 1 events: the top payer is the last one.
+  for (const [i, p] of payers.entries()) for (let k = 0; k <= i; k++) expect((await c.publish(p.sign({ content: `e${k}` })))[2]).toBe(true);
+  await c.close();
+});
+afterAll(() => peer.stop());
+
+describe('/dashboard auth', () => {
+  it('asks for credentials with 401 and WWW-Authenticate when none are sent', async () => {
+    for (const route of ['/dashboard', '/dashboard/', '/dashboard/dashboard.js', '/dashboard/api/summary']) {
+      const res = await fetch(peer.httpUrl + route);
+      expect(res.status, route).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+"/);
+      expect(await res.text()).not.toMatch(/summary|<html/i);
+    }
+  });
+
+  it('refuses a wrong password, a wrong user and a malformed header', async () => {
+    for (const authorization of [basic(USER, 'wrong'), basic('root', PASSWORD), basic(USER, `${PASSWORD}x`), 'Basic !!!', `Bearer ${PASSWORD}`, basic(USER, '')]) {
+      const res = await fetch(`${peer.httpUrl}/dashboard/api/summary`, { headers: { authorization } });
+      expect(res.status, authorization).toBe(401);
+    }
+  });
+
+  it('serves the page, its assets and the summary with the right credentials, locked down', async () => {
+    const headers = { authorization: basic(USER, PASSWORD) };
+    const page = await fetch(`${peer.httpUrl}/dashboard`, { headers });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const html = await page.text();
+    expect(html).toMatch(/<script src="\/dashboard\/dashboard\.js"/);
+    expect(html).not.toMatch(/https?:\/\//); // nothing from a CDN
+    for (const [asset, type] of [['dashboard.js', 'text/javascript'], ['dashboard.css', 'text/css'], ['favicon.svg', 'image/svg+xml']]) {
+      const res = await fetch(`${peer.httpUrl}/dashboard/${asset}`, { headers });
+      expect(res.status, asset).toBe(200);
+      expect(res.headers.get('content-type')!.startsWith(type), asset).toBe(true);
+    }
+    expect((await fetch(`${peer.httpUrl}/dashboard/nope`, { headers })).status).toBe(404);
+  });
+
+  it('summarises throughput, money, top payers, peers and backups', async () => {
+    const res = await fetch(`${peer.httpUrl}/dashboard/api/summary?range=900`, { headers: { authorization: basic(USER, PASSWORD) } });
+    expect(res.status).toBe(200);
+    const s = (await res.json()) as ReturnType<Dashboard['summary']>;
+    expect(s.peer).toMatchObject({ assetCode: 'USD', assetScale: 9, ilpAddress: 'test.peer' });
+    expect(s.now).toMatchObject({ stored: 6, revenue: '42', outstanding: String(3000 - 42), connections: 0 });
+    expect(s.range).toBe(900);
+    expect(s.history.t.length).toBeGreaterThanOrEqual(2); // the sample at start, and now
+    expect(s.history.t.length).toBe(s.history.revenue.length);
+    expect(s.history.revenue.at(-1)).toBe(42);
+    expect(s.economics.revenue[0]).toBe(5);
+    expect(s.economics.outstanding[0]).toBe(995);
+    expect(s.economics.t[0]).toBeLessThan(s.history.t[0]);
+    expect(s.topPayers.map((p) => p.pubkey)).toEqual([payers[2], payers[1], payers[0]].map((p) => p.pubkey));
+    expect(s.topPayers[0]).toEqual({ pubkey: payers[2].pubkey, spent: '21', balance: '979' });
+    expect(s.ilp.peers).toEqual([{ id: 'alice', connections: 0, owes: '3000', pending: '0', limit: '100000' }]);
+    expect(s.latency.ingest.count).toBe(6);
+    expect(s.backups).toMatchObject({ intervalSeconds: 86400, keep: 7, files: [], last: null });
+    expect(Array.isArray(s.errors)).toBe(true);
+  });
+});
+
+describe('/dashboard off', () => {
+  it('is 404 unless both DASHBOARD_USER and DASHBOARD_PASSWORD are set', async () => {
+    const off = await startPeer();
+    try {
+      for (const route of ['/dashboard', '/dashboard/api/summary']) {
+        const res = await fetch(off.httpUrl + route, { headers: { authorization: basic('', '') } });
+        expect(res.status).toBe(404);
+        expect(res.headers.get('www-authenticate')).toBeNull();
+      }
+    } finally {
+      await off.stop();
+    }
+  });
+});
+
+describe('dashboard parts', () => {
+  it('compares credentials exactly', () => {
+    const ok = basicAuthChecker('a', 'p:with:colons');
+    expect(ok(basic('a', 'p:with:colons'))).toBe(true);
+    expect(ok(`basic ${Buffer.from('a:p:with:colons').toString('base64')}`)).toBe(true);
+    expect(ok(basic('a', 'p:with'))).toBe(false);
+    expect(ok(basic('b', 'p:with:colons'))).toBe(false);
+    expect(ok('')).toBe(false);
+  });
+
+  it('keeps recent warnings and errors without secrets', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const log = createLogger('info', sink);
+    const errors = new RecentErrors(3);
+    const unhook = onWarnings(log.child({ module: 'x' }), errors.record);
+    log.info('not kept');
+    log.warn({ token: 'tok-SECRET', peer: 'alice', sharedSecret: 'SECRET2' }, 'btp auth refused');
+    log.child({ module: 'y' }).error({ err: new Error('disk full'), password: 'SECRET3' }, 'event write failed');
+    log.error(new Error('plain error'));
+    log.warn('fourth');
+    expect(errors.list()).toEqual([
+      expect.objectContaining({ level: 'error', msg: 'event write failed', detail: 'err: disk full' }),
+      expect.objectContaining({ level: 'error', msg: 'plain error' }),
+      expect.objectContaining({ level: 'warn', msg: 'fourth' }),
+    ]);
+    unhook();
+    log.warn('after unhook');
+    expect(errors.list().at(-1)!.msg).toBe('fourth');
+    const kept = new RecentErrors();
+    onWarnings(log, kept.record);
+    log.warn({ token: 'tok-SECRET', peer: 'alice', sharedSecret: 'SECRET2' }, 'btp auth refused');
+    expect(kept.list()).toEqual([expect.objectContaining({ msg: 'btp auth refused', detail: 'peer=alice' })]);
+    expect(JSON.stringify(kept.list())).not.toMatch(/SECRET/);
+    expect(lines.join('')).not.toMatch(/tok-SECRET|SECRET3/); // pino's own redaction, unchanged
+  });
+
+  it('keeps a bounded history and thins it to the points asked for', () => {
+    const h = new History(10);
+    const sample = (t: number) => ({ t, received: t, stored: 0, rejected: 0, fanout: 0, connections: 0, subscriptions: 0, dbBytes: 0, walBytes: 0, revenue: 0, outstanding: 0 });
+    for (let t = 1; t <= 25; t++) h.add(sample(t));
+    expect(h.series(0, 100).t).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    expect(h.series(20, 100).received).toEqual([20, 21, 22, 23, 24, 25]);
+    expect(h.series(0, 4).t).toEqual([16, 19, 22, 25]);
+  });
+});

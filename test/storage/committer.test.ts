@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Committer } from '../../src/storage/committer';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'committer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function open(name: string) {
+  const file = path.join(dir, name);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE t (v INTEGER NOT NULL CHECK (v >= 0))');
+  const other = () => new Database(file, { readonly: true });
+  return { db, other };
+}
+
+describe('Committer', () => {
+  it('writes of one event-loop turn are one commit, visible to other connections only after it', async () => {
+    const { db, other } = open('a.sqlite');
+    const c = new Committer(db, (e) => { throw e; });
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    for (let i = 0; i < 10; i++) c.run(() => insert.run(i));
+    const reader = other();
+    expect(reader.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+    expect(await c.durable()).toBe(true);
+    expect(reader.prepare('SELECT count(*) FROM t').pluck().get()).toBe(10);
+    expect(c.commits).toBe(1);
+    expect(await c.durable()).toBe(true); // nothing open: already durable
+    reader.close();
+    db.close();
+  });
+
+  it('a failing write rolls back only itself; the others commit', async () => {
+    const { db } = open('b.sqlite');
+    const c = new Committer(db, (e) => { throw e; });
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    c.run(() => insert.run(1));
+    expect(() => c.run(() => { insert.run(2); insert.run(-1); })).toThrow(/CHECK/);
+    c.run(() => insert.run(3));
+    expect(await c.durable()).toBe(true);
+    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 3]);
+    db.close();
+  });
+
+  it('reports a failed commit to everyone waiting, and rolls the turn back', async () => {
+    const { db } = open('c.sqlite');
+    const errors: unknown[] = [];
+    const c = new Committer(db, (e) => errors.push(e));
+    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)');
+    db.pragma('foreign_keys = ON');
+    c.run(() => db.prepare('INSERT INTO t (v) VALUES (5)').run());
+    c.run(() => db.prepare('INSERT INTO child (p) VALUES (42)').run()); // violates a deferred constraint: COMMIT fails
+    const [a, b] = await Promise.all([c.durable(), c.durable()]);
+    expect([a, b]).toEqual([false, false]);
+    expect(errors).toHaveLength(1);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+    db.close();
+  });
+});
