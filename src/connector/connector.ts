@@ -12,6 +12,7 @@ import {
 } from '../ilp';
 import { peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
+import type { Committer } from '../storage/committer';
 import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
 import { isFulfill, type Credit, type IlpReply, type LocalReceiver } from './local-receiver';
 import { PeerLinks } from './peer-links';
@@ -44,6 +45,7 @@ export class Connector {
   constructor(
     private readonly options: ConnectorOptions,
     private readonly ledger: Ledger,
+    private readonly committer: Committer,
     private readonly log: Logger,
   ) {
     this.routes = new RoutingTable(options.ilpAddress, options.peers);
@@ -56,7 +58,11 @@ export class Connector {
   }
 
   async handlePrepare(from: string, prepare: IlpPrepare): Promise<IlpReply> {
-    const reply = await this.process(from, prepare);
+    let reply = await this.process(from, prepare);
+    // No answer before its money moves are on disk: a Fulfill promises the payment was recorded.
+    if (!(await this.committer.durable()) && isFulfill(reply)) {
+      reply = this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment');
+    }
     const key = isFulfill(reply) ? 'fulfilled' : reply.code;
     this.results.set(key, (this.results.get(key) ?? 0) + 1);
     return reply;
@@ -95,7 +101,7 @@ export class Connector {
     const debitAccount = peerAccount(from);
     return (account: AccountPath, amount: bigint) => {
       if (amount === 0n) return OK;
-      const r = this.ledger.transfer({ debitAccount, creditAccount: account, amount });
+      const r = this.committer.run(() => this.ledger.transfer({ debitAccount, creditAccount: account, amount }));
       return r.ok ? OK : { ok: false, reject: this.refusal(r.reason) };
     };
   }
@@ -108,12 +114,13 @@ export class Connector {
     if (!link) return this.reject(IlpErrorCode.T01_PEER_UNREACHABLE, `peer ${to} is not connected`);
     let pending: number | undefined;
     if (prepare.amount > 0n) {
-      const r = this.ledger.createPending({ debitAccount, creditAccount: peerAccount(to), amount: prepare.amount });
+      const r = this.committer.run(() => this.ledger.createPending({ debitAccount, creditAccount: peerAccount(to), amount: prepare.amount }));
       if (!r.ok) return this.reject(...this.refusalOf(r.reason));
       pending = r.id;
     }
     const settle = (post: boolean) => {
-      if (pending !== undefined) (post ? this.ledger.post(pending) : this.ledger.void(pending));
+      const id = pending;
+      if (id !== undefined) this.committer.run(() => (post ? this.ledger.post(id) : this.ledger.void(id)));
     };
     let reply: Awaited<ReturnType<typeof link.sendPrepare>>;
     try {

@@ -24,6 +24,7 @@ import { StreamReceiver } from '../payments/stream-receiver';
 import { openDatabase } from '../storage/database';
 import { EventStore } from '../storage/events';
 import { startExpirationPurge } from '../storage/expiration-purge';
+import { Committer } from '../storage/committer';
 import { WriteQueue } from '../storage/write-queue';
 
 export interface Peer {
@@ -49,9 +50,10 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       ? setInterval(() => economics.snapshot(), config.economicSnapshotInterval * 1000).unref()
       : undefined;
   const charge = charger(ledger);
-  const writer = new WriteQueue(db, store, charge, (err) => log.error({ err }, 'event write failed'));
+  const committer = new Committer(db, (err) => log.error({ err }, 'commit failed'));
+  const writer = new WriteQueue(committer, store, charge, (err) => log.error({ err }, 'event write failed'));
   const prices = pricesFrom(config);
-  const relay = new Relay(config, store, writer, prices, charge, log);
+  const relay = new Relay(config, store, writer, prices, log);
   // Packets in flight when the process stopped can no longer be fulfilled: their money goes back.
   const voided = ledger.voidAllPending();
   if (voided > 0) log.warn({ voided }, 'voided pending transfers left by the last run');
@@ -64,6 +66,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       peers: config.ilpPeers,
     },
     ledger,
+    committer,
     log,
   );
   const credentials = new StreamCredentials(loadServerSecret(db), config.ilpAddress);
@@ -141,6 +144,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         await ops.stop();
         writer.flush();
+        // let the answers to what was just committed go out before the sockets close
+        await new Promise((resolve) => setImmediate(resolve));
         ws.closeAll('restarting: relay is shutting down');
         btp.closeAll();
         receiver.close();

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load';
 import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForId, type NostrEvent } from '../nostr/event';
 import { verifySignature } from '../nostr/verify';
-import type { Charge } from '../payments/charge';
 import { priceOf, type Prices } from '../payments/pricing';
 import type { EventStore } from '../storage/events';
 import type { WriteQueue, WriteResult } from '../storage/write-queue';
@@ -71,7 +70,6 @@ export class Relay {
     private readonly store: EventStore,
     private readonly writer: WriteQueue,
     private readonly prices: Prices,
-    private readonly charge: Charge,
     private readonly log: Logger,
   ) {
     this.policies = relayPolicies(config);
@@ -140,14 +138,7 @@ export class Relay {
     const raw = canonicalJson(e);
     const payer = session.payer ?? e.pubkey;
     const price = priceOf(this.prices, e.kind, e.pubkey, Buffer.byteLength(serialized));
-    if (kindClass(e.kind) === 'ephemeral') {
-      const paid = price > 0n ? this.charge(payer, price) : undefined;
-      if (paid && !paid.ok) return this.refuse(session, e, this.paymentRequired(session, payer, price, paid.balance));
-      session.send(okMessage(e.id, true, ''));
-      this.fanOut(e, raw);
-      return;
-    }
-    this.writer.submit(e, raw, payer, price, (result: WriteResult) => {
+    const answer = (result: WriteResult) => {
       switch (result.status) {
         case 'stored':
           this.counters.eventsStored++;
@@ -167,7 +158,10 @@ export class Relay {
           this.observer?.eventRejected(result.message);
           session.send(okMessage(e.id, false, result.message));
       }
-    });
+    };
+    if (kindClass(e.kind) !== 'ephemeral') this.writer.submit(e, raw, payer, price, answer);
+    else if (price > 0n) this.writer.chargeOnly(payer, price, answer);
+    else answer({ status: 'stored' });
   }
 
   /** The refusal names the price, the balance and the payment pointer `$host/pay/<payer>` (this peer's SPSP). */

@@ -51,6 +51,7 @@ describe('online backup of a serving peer', () => {
     peer = await startPeer({ PRICE_BASE: String(PRICE), DATA_DIR: path.join(root, 'live'), RATE_EVENTS_PER_IP: '0', RATE_EVENTS_PER_PUBKEY: '0' });
     file = path.join(peer.config.dataDir, 'peer.sqlite');
     side = openDatabase(file);
+    side.pragma('busy_timeout = 0');
     ledger = new Ledger(side);
     for (const w of writers) ledger.transfer({ debitAccount: 'assets/settlement', creditAccount: balanceAccount(w.pubkey), amount: 1_000_000n });
     // Enough data for the copy to take many steps (~12 MB: ~3,000 pages, 256 pages a step), in few big events
@@ -85,13 +86,30 @@ describe('online backup of a serving peer', () => {
     // The snapshot is fixed synchronously inside backupDatabase(): nothing can commit between these two lines.
     const expected = state(side);
     const expectedByWriter1 = side.prepare('SELECT count(*) FROM events WHERE pubkey = ?').pluck().get(writers[1].pubkey) as number;
+    // A payment committed by another connection in the middle of the copy. The peer holds SQLite's write lock
+    // for the rest of an event-loop turn while it group-commits, so this writer retries instead of blocking
+    // the loop (a blocked loop could never let the peer commit).
+    const payments: Promise<void>[] = [];
+    const payFromOutside = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const attempt = () => {
+          try {
+            ledger.transfer({ debitAccount: 'assets/settlement', creditAccount: balanceAccount(writers[0].pubkey), amount: 1n });
+            resolve();
+          } catch (err) {
+            if ((err as { code?: string }).code === 'SQLITE_BUSY') setTimeout(attempt, 1);
+            else reject(err);
+          }
+        };
+        attempt();
+      });
     const backup = backupDatabase(file, dest, (p) => {
       steps.push(p.remainingPages);
-      // A payment committed by another connection in the middle of the copy.
-      ledger.transfer({ debitAccount: 'assets/settlement', creditAccount: balanceAccount(writers[0].pubkey), amount: 1n });
+      payments.push(payFromOutside());
     });
     const ackedAtStart = acked;
     const result = await backup;
+    await Promise.all(payments);
     writing = false;
     await publisher;
     await c.close();

@@ -32,6 +32,7 @@ import type { StreamLimits } from '../../src/payments/stream-limits';
 import { Relay, type Session } from '../../src/relay/relay';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { EventStore } from '../../src/storage/events';
+import { Committer } from '../../src/storage/committer';
 import { WriteQueue } from '../../src/storage/write-queue';
 
 const require = createRequire(import.meta.url);
@@ -54,9 +55,10 @@ function buildRelay(db: Db, config: Config) {
   const store = new EventStore(db);
   const ledger = new Ledger(db);
   const charge = charger(ledger);
-  const writer = new WriteQueue(db, store, charge, () => {});
-  const relay = new Relay(config, store, writer, pricesFrom(config), charge, log);
-  return { store, ledger, writer, relay, log };
+  const committer = new Committer(db, () => {});
+  const writer = new WriteQueue(committer, store, charge, () => {});
+  const relay = new Relay(config, store, writer, pricesFrom(config), log);
+  return { store, ledger, committer, writer, relay, log };
 }
 
 export class Harness {
@@ -88,6 +90,7 @@ export class Harness {
       this.connector = new Connector(
         { ilpAddress: this.config.ilpAddress, assetCode: this.config.assetCode, assetScale: this.config.assetScale, maxPacketAmount: 10n ** 12n, peers },
         this.ledger,
+        built.committer,
         built.log,
       );
     }
