@@ -49,6 +49,10 @@ export class LatencyHistogram {
     };
   }
 
+  get observations(): number {
+    return this.count;
+  }
+
   /** The upper bound of the bucket holding quantile `q` (0..1); undefined before any observation, Infinity past the last bucket. */
   quantile(q: number): number | undefined {
     if (this.count === 0) return undefined;

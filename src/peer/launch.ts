@@ -142,7 +142,6 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         draining = true;
         stopPurge();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
-        await ops.stop();
         writer.flush();
         // let the answers to what was just committed go out before the sockets close
         await new Promise((resolve) => setImmediate(resolve));
@@ -152,6 +151,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         app.close();
         clearInterval(snapshots);
         economics.snapshot();
+        // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
+        await ops.stop();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
         log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');

@@ -90,7 +90,8 @@ export class Dashboard {
     const now = this.sample();
     const history = this.history.series(now.t - rangeSeconds * 1000, MAX_POINTS - 1);
     for (const [k, v] of Object.entries(now)) history[k as keyof Sample].push(v);
-    const q = (h: typeof metrics.ingest) => ({ p50: h.quantile(0.5) ?? null, p99: h.quantile(0.99) ?? null, count: h.get().values.at(-1)!.value });
+    const q = (h: typeof metrics.ingest) => ({ p50: h.quantile(0.5) ?? null, p99: h.quantile(0.99) ?? null, count: h.observations });
+    const positions = money.peerPositions();
     return {
       peer: {
         name: config.relayName,
@@ -111,7 +112,7 @@ export class Dashboard {
       ilp: {
         results: Object.fromEntries(connector.results),
         peers: config.ilpPeers.map((p) => {
-          const pos = money.peerPositions().find((x) => x.peer === p.id);
+          const pos = positions.find((x) => x.peer === p.id);
           return {
             id: p.id,
             connections: connector.links.count(p.id),

@@ -1,0 +1,205 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeIlpPacket, IlpPacketType } from '../../src/ilp';
+import { balanceAccount } from '../../src/ledger/account-paths';
+import { Ledger } from '../../src/ledger/ledger';
+import { openDatabase } from '../../src/storage/database';
+import { signer, TestClient, type Signer } from '../helpers/client';
+
+/**
+ * The operator dashboard in a real browser: dist/ copied alone and started as the operator would, some traffic
+ * and money, then headless Chromium signs in, waits for the charts, saves a screenshot, and fails on any error
+ * the page shows or logs.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve(__dirname, '../../test-results');
+const USER = 'operator';
+const PASSWORD = 'browser-test-password';
+const require = createRequire(import.meta.url);
+const BtpPlugin = require('ilp-plugin-btp');
+
+const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-browser-'));
+const dataDir = path.join(dir, 'data');
+let child: ChildProcess;
+let output = '';
+let base = '';
+let browser: Browser;
+let link: { disconnect(): Promise<void> } | undefined;
+type Plugin = { connect(): Promise<void>; disconnect(): Promise<void>; sendData(data: Buffer): Promise<Buffer> };
+const clients: TestClient[] = [];
+let trickle: NodeJS.Timeout | undefined;
+
+const waitForLog = (pattern: RegExp) =>
+  new Promise<void>((resolve) => {
+    const check = () => (pattern.test(output) ? resolve() : setTimeout(check, 100));
+    check();
+  });
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}: install it with \`apt-get install -y --no-install-recommends chromium\` (or set CHROMIUM_PATH)`);
+  }
+  const dist = path.resolve(__dirname, '../../dist');
+  if (!existsSync(path.join(dist, 'dashboard', 'index.html'))) throw new Error('dist/ has no dashboard: run `npm run build` first (npm run test:browser does)');
+  cpSync(dist, path.join(dir, 'app'), { recursive: true });
+  child = spawn(process.execPath, [path.join(dir, 'app', 'peer.js')], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      RELAY_NAME: 'relay.example',
+      DASHBOARD_USER: USER,
+      DASHBOARD_PASSWORD: PASSWORD,
+      PRICE_BASE: '2000000',
+      PRICE_PER_BYTE: '4000',
+      ILP_ADDRESS: 'g.relay-example',
+      ILP_PEERS: JSON.stringify([
+        { id: 'alice', token: 'alice-token-0123456789', creditLimit: '25000000000' },
+        { id: 'bob', token: 'bob-token-0123456789ab', creditLimit: '10000000000' },
+      ]),
+      BACKUP_INTERVAL: '6s',
+      RATE_EVENTS_PER_IP: '0',
+      RATE_EVENTS_PER_PUBKEY: '0',
+    },
+  });
+  base = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const m = /"port":(\d+).*"msg":"peer listening"/.exec(output);
+      if (m) resolve(`http://127.0.0.1:${m[1]}`);
+    });
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`peer exited with ${code}: ${output}`)));
+  });
+  const ws = base.replace('http', 'ws');
+
+  // Money: prepaid balances arrive from peer alice (and one from bob), as fulfilled ILP payments put them.
+  const payers: Signer[] = Array.from({ length: 7 }, () => signer());
+  const side = openDatabase(path.join(dataDir, 'peer.sqlite'));
+  const ledger = new Ledger(side);
+  payers.forEach((p, i) =>
+    ledger.transfer({ debitAccount: `assets/interledger/${i === 6 ? 'bob' : 'alice'}`, creditAccount: balanceAccount(p.pubkey), amount: BigInt(2_000_000_000 + i * 350_000_000) }),
+  );
+  side.close();
+
+  // An ILP peer online, one packet to nowhere (F02), and a client with a wrong token (a warning in the log).
+  const alice: Plugin = new BtpPlugin({ server: `btp+ws://alice:alice-token-0123456789@${base.slice(7)}/btp` });
+  await alice.connect();
+  link = alice;
+  const prepare = encodeIlpPacket({
+    type: IlpPacketType.Prepare,
+    amount: 100n,
+    expiresAt: new Date(Date.now() + 10_000),
+    executionCondition: createHash('sha256').update(randomBytes(32)).digest(),
+    destination: 'g.nowhere.wallet',
+    data: new Uint8Array(0),
+  });
+  await alice.sendData(Buffer.from(prepare));
+  const intruder: Plugin = new BtpPlugin({ server: `btp+ws://x:not-the-token-0000000@${base.slice(7)}/btp` });
+  await intruder.connect().catch(() => undefined);
+
+  // Readers with live subscriptions, then traffic in waves so the charts have a shape.
+  for (let i = 0; i < 3; i++) {
+    const c = await TestClient.connect(ws);
+    c.send(['REQ', `feed-${i}`, { kinds: [1], limit: 10 }]);
+    clients.push(c);
+  }
+  const writer = await TestClient.connect(ws);
+  clients.push(writer);
+  const stranger = signer();
+  for (let wave = 0; wave < 6; wave++) {
+    const n = [4, 12, 25, 9, 18, 6][wave];
+    for (let k = 0; k < n; k++) {
+      const p = payers[(k * (wave + 1)) % payers.length];
+      const ok = await writer.publish(p.sign({ content: `wave ${wave} note ${k}: ${'lorem ipsum '.repeat((k % 5) + 1)}`, created_at: Math.floor(Date.now() / 1000) }));
+      expect(ok[2]).toBe(true);
+    }
+    await writer.publish(stranger.sign({ content: 'I have not paid', created_at: Math.floor(Date.now() / 1000) }));
+    await pause(3000);
+  }
+  // A trickle that keeps going while the browser looks, so the numbers are live.
+  let n = 0;
+  trickle = setInterval(() => writer.send(['EVENT', payers[n++ % payers.length].sign({ content: `live ${n}`, created_at: Math.floor(Date.now() / 1000) })]), 200);
+  await waitForLog(/"msg":"backup written"/);
+  await pause(5200); // one more dashboard sample after the last wave
+});
+
+afterAll(async () => {
+  clearInterval(trickle);
+  await browser?.close();
+  for (const c of clients) await c.close();
+  await link?.disconnect().catch(() => undefined);
+  child?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the dashboard in headless Chromium', () => {
+  it('asks for credentials, then renders live data and charts without errors', async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // Playwright gives each launch a fresh temporary profile (it refuses --user-data-dir in args).
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+
+    const anonymous = await browser.newContext();
+    // Without credentials the browser gets the challenge (headless Chromium then cancels the sign-in prompt).
+    const refused = await anonymous.request.get(`${base}/dashboard`);
+    expect(refused.status()).toBe(401);
+    expect(refused.headers()['www-authenticate']).toMatch(/^Basic /);
+    const page0 = await anonymous.newPage();
+    await expect(page0.goto(`${base}/dashboard`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+    await anonymous.close();
+
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const colorScheme of ['dark', 'light'] as const) {
+      const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD }, viewport: { width: 1440, height: 1000 }, colorScheme });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`console ${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+      page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} for ${r.url()}`));
+
+      const res = await page.goto(`${base}/dashboard`);
+      expect(res?.status()).toBe(200);
+      await page.waitForSelector('body[data-state="ok"]');
+      await page.waitForSelector('#c-throughput svg path.line');
+
+      expect(await page.locator('#banner').isHidden()).toBe(true);
+      expect(await page.textContent('#name')).toBe('relay.example');
+      expect(await page.textContent('#k-revenue')).toMatch(/^\d[\d.k]*USD$/);
+      expect(await page.textContent('#k-connections')).toBe('4');
+      expect(await page.locator('#t-payers tbody tr').count()).toBe(7);
+      expect(await page.locator('#t-peers tbody tr').count()).toBe(2);
+      expect(await page.textContent('#t-peers tbody tr:first-child')).toMatch(/alice.*1 open/);
+      expect(await page.textContent('#ilp-results')).toMatch(/F02/);
+      expect(await page.textContent('#refusals')).toMatch(/payment-required/);
+      expect(await page.textContent('#t-errors')).toMatch(/btp auth refused/);
+      expect(await page.textContent('#backups')).not.toMatch(/none yet/);
+      for (const chart of ['#c-throughput', '#c-revenue', '#c-connections', '#c-database']) {
+        expect(await page.locator(`${chart} svg path.line`).count(), chart).toBeGreaterThan(0);
+        expect(await page.locator(`${chart} .empty`).count(), chart).toBe(0);
+      }
+      // Hovering a chart shows its values.
+      const box = (await page.locator('#c-throughput svg').boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+      expect(await page.locator('#c-throughput .tip').isVisible()).toBe(true);
+      await page.mouse.move(0, 0);
+
+      const file = path.join(SCREENSHOTS, colorScheme === 'dark' ? 'dashboard.png' : 'dashboard-light.png');
+      await page.screenshot({ path: file, fullPage: true });
+      console.log(`screenshot: ${file}`);
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+});
