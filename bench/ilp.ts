@@ -17,7 +17,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'bench-ilp-'));
 const db = openDatabase(path.join(dir, 'peer.sqlite'));
 const ledger = new Ledger(db);
 ledger.openAccount(peerAccount('alice'), 10n ** 15n);
-const committer = new Committer(db, (err) => {
+const committer = new Committer(db, path.join(dir, 'peer.sqlite-wal'), (err) => {
   throw err;
 });
 

@@ -1,16 +1,20 @@
 import { balanceAccount } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
 
-export type ChargeResult = { ok: true } | { ok: false; balance: bigint };
+/** What the relay's write path needs of the ledger: a payer's prepaid balance, and the charge itself. */
+export interface Billing {
+  balance(payer: string): bigint;
+  /** Dr liabilities/balances/<payer>, Cr revenue/relay-fees; only called after balance() said it is covered. */
+  charge(payer: string, price: bigint): void;
+}
 
-/** Moves an event's price from its payer's prepaid balance to the relay's revenue (Dr balance, Cr revenue). */
-export type Charge = (payer: string, price: bigint) => ChargeResult;
-
-export function charger(ledger: Ledger): Charge {
-  return (payer, price) => {
-    const r = ledger.transfer({ debitAccount: balanceAccount(payer), creditAccount: 'revenue/relay-fees', amount: price });
-    if (r.ok) return r;
-    if (r.reason === 'insufficient_balance') return { ok: false, balance: r.available };
-    throw new Error(`ledger refused a charge: ${r.reason}`);
+export function billing(ledger: Ledger): Billing {
+  return {
+    balance: (payer) => ledger.available(balanceAccount(payer)),
+    charge: (payer, price) => {
+      const r = ledger.transfer({ debitAccount: balanceAccount(payer), creditAccount: 'revenue/relay-fees', amount: price });
+      // balance() was checked in the same transaction on the only connection that writes: this cannot fail
+      if (!r.ok) throw new Error(`ledger refused a covered charge: ${r.reason}`);
+    },
   };
 }

@@ -14,7 +14,7 @@ import { relayInfo } from '../relay/nip11';
 import { Relay } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
 import { Ledger } from '../ledger/ledger';
-import { charger } from '../payments/charge';
+import { billing } from '../payments/charge';
 import { Economics } from '../payments/economics';
 import { pricesFrom } from '../payments/pricing';
 import { loadServerSecret } from '../payments/server-secret';
@@ -49,9 +49,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     config.economicSnapshotInterval > 0
       ? setInterval(() => economics.snapshot(), config.economicSnapshotInterval * 1000).unref()
       : undefined;
-  const charge = charger(ledger);
-  const committer = new Committer(db, (err) => log.error({ err }, 'commit failed'));
-  const writer = new WriteQueue(committer, store, charge, (err) => log.error({ err }, 'event write failed'));
+  const committer = new Committer(db, `${databaseFile(config.dataDir)}-wal`, (err) => log.error({ err }, 'commit failed'));
+  const writer = new WriteQueue(committer, store, billing(ledger), (err) => log.error({ err }, 'event write failed'));
   const prices = pricesFrom(config);
   const relay = new Relay(config, store, writer, prices, log);
   // Packets in flight when the process stopped can no longer be fulfilled: their money goes back.
@@ -144,6 +143,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         writer.flush();
         // let the answers to what was just committed go out before the sockets close
+        await committer.durable();
         await new Promise((resolve) => setImmediate(resolve));
         ws.closeAll('restarting: relay is shutting down');
         btp.closeAll();
@@ -153,6 +153,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         economics.snapshot();
         // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
         await ops.stop();
+        committer.close();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
         log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');

@@ -1,5 +1,5 @@
 import type { NostrEvent } from '../nostr/event';
-import type { Charge } from '../payments/charge';
+import type { Billing } from '../payments/charge';
 import type { Committer } from './committer';
 import type { EventStore, InsertResult } from './events';
 
@@ -8,26 +8,21 @@ export type WriteResult =
   | { status: 'unpaid'; price: bigint; balance: bigint }
   | { status: 'error'; message: string };
 
-/** Thrown inside an event's savepoint to roll back its insert when the payer cannot pay. */
-class Unpaid {
-  constructor(readonly balance: bigint) {}
-}
-
 const LOST: WriteResult = Object.freeze({ status: 'error', message: 'error: could not store the event, try again' });
 
 /**
- * The relay's writes through the group committer: an event and its charge are one savepoint (neither can exist
- * without the other), and the answer waits for the turn's commit, so `OK true` always means on disk.
+ * The relay's writes through the group committer: an event and its charge are written in the same transaction
+ * (neither can exist without the other), and the answer waits for the commit, so `OK true` always means on disk.
  */
 export class WriteQueue {
-  /** Events written but not yet committed. */
+  /** Events written but not yet durable. */
   pending = 0;
   written = 0;
 
   constructor(
     private readonly committer: Committer,
     private readonly store: EventStore,
-    private readonly charge: Charge,
+    private readonly billing: Billing,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -35,35 +30,46 @@ export class WriteQueue {
     return this.committer.commits;
   }
 
-  /** Stores an event, charging `price` to `payer` when it is stored; `done` runs after the commit. */
+  /** Stores an event, charging `price` to `payer` when it is stored; `done` runs once that is on disk. */
   submit(event: NostrEvent, raw: string, payer: string, price: bigint, done: (result: WriteResult) => void): void {
-    this.afterCommit(this.write(() => {
-      const r = this.store.insert(event, raw);
-      if (r.status === 'stored' && price > 0n) this.pay(payer, price);
-      return r;
-    }, price), done);
+    this.afterCommit(
+      this.write(() => {
+        const balance = price > 0n ? this.billing.balance(payer) : 0n;
+        if (balance < price) {
+          // Unpaid: answer what the insert would have answered (a duplicate stays a duplicate), keeping nothing.
+          const would = this.committer.dryRun(() => this.store.insert(event, raw));
+          return would.status === 'stored' ? { status: 'unpaid', price, balance } : would;
+        }
+        const r = this.store.insert(event, raw);
+        if (r.status === 'stored' && price > 0n) this.billing.charge(payer, price);
+        return r;
+      }),
+      done,
+    );
   }
 
-  /** Charges for an event that is not stored (ephemeral): `done` gets stored (paid) or unpaid, after the commit. */
+  /** Charges for an event that is not stored (ephemeral): `done` gets stored (paid) or unpaid, once on disk. */
   chargeOnly(payer: string, price: bigint, done: (result: WriteResult) => void): void {
-    this.afterCommit(this.write(() => (this.pay(payer, price), { status: 'stored' as const }), price), done);
+    this.afterCommit(
+      this.write(() => {
+        const balance = this.billing.balance(payer);
+        if (balance < price) return { status: 'unpaid', price, balance };
+        this.billing.charge(payer, price);
+        return { status: 'stored' };
+      }),
+      done,
+    );
   }
 
-  /** Commits now (shutdown); answers follow on the microtask queue. */
+  /** Commits now (shutdown); answers follow once the commit is on disk. */
   flush(): void {
     this.committer.commit();
   }
 
-  private pay(payer: string, price: bigint): void {
-    const paid = this.charge(payer, price);
-    if (!paid.ok) throw new Unpaid(paid.balance);
-  }
-
-  private write(fn: () => WriteResult, price: bigint): WriteResult {
+  private write(fn: () => WriteResult): WriteResult {
     try {
       return this.committer.run(fn);
     } catch (err) {
-      if (err instanceof Unpaid) return { status: 'unpaid', price, balance: err.balance };
       this.onError(err);
       return LOST;
     }
@@ -74,7 +80,7 @@ export class WriteQueue {
     void this.committer.durable().then((committed) => {
       this.pending--;
       if (committed) this.written++;
-      done(committed || result.status !== 'stored' ? result : LOST);
+      done(committed || result === LOST ? result : LOST);
     });
   }
 }

@@ -34,7 +34,7 @@ it('snapshots revenue, balances, payers, peer positions and events; all agree wi
   const db = new Database(path.join(dir, 'peer.sqlite'), { readonly: true });
   db.defaultSafeIntegers(true);
   const latest = () => db.prepare('SELECT * FROM economic_snapshots ORDER BY rowid DESC LIMIT 1').get() as Record<string, bigint | string> | undefined;
-  while ((latest()?.events_stored ?? 0n) < 3n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (((latest()?.events_stored as bigint | undefined) ?? 0n) < 3n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await peer.stop(); // takes a last snapshot
 
   const snap = latest()!;

@@ -23,7 +23,7 @@ import {
 import { peerAccount, type AccountPath } from '../../src/ledger/account-paths';
 import { Ledger } from '../../src/ledger/ledger';
 import { createLogger } from '../../src/ops/logger';
-import { charger } from '../../src/payments/charge';
+import { billing } from '../../src/payments/charge';
 import { pricesFrom } from '../../src/payments/pricing';
 import { loadServerSecret } from '../../src/payments/server-secret';
 import { StreamCredentials } from '../../src/payments/stream-credentials';
@@ -54,9 +54,8 @@ function buildRelay(db: Db, config: Config) {
   const log = createLogger('silent');
   const store = new EventStore(db);
   const ledger = new Ledger(db);
-  const charge = charger(ledger);
-  const committer = new Committer(db, () => {});
-  const writer = new WriteQueue(committer, store, charge, () => {});
+  const committer = new Committer(db, undefined, () => {});
+  const writer = new WriteQueue(committer, store, billing(ledger), () => {});
   const relay = new Relay(config, store, writer, pricesFrom(config), log);
   return { store, ledger, committer, writer, relay, log };
 }

@@ -20,7 +20,7 @@ function open(name: string) {
 describe('Committer', () => {
   it('writes of one event-loop turn are one commit, visible to other connections only after it', async () => {
     const { db, other } = open('a.sqlite');
-    const c = new Committer(db, (e) => { throw e; });
+    const c = new Committer(db, `${db.name}-wal`, (e) => { throw e; });
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     for (let i = 0; i < 10; i++) c.run(() => insert.run(i));
     const reader = other();
@@ -33,22 +33,38 @@ describe('Committer', () => {
     db.close();
   });
 
-  it('a failing write rolls back only itself; the others commit', async () => {
+  it('a write that throws rolls the whole turn back and fails its waiters; the next turn starts clean', async () => {
     const { db } = open('b.sqlite');
-    const c = new Committer(db, (e) => { throw e; });
+    const errors: unknown[] = [];
+    const c = new Committer(db, `${db.name}-wal`, (e) => errors.push(e));
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     c.run(() => insert.run(1));
-    expect(() => c.run(() => { insert.run(2); insert.run(-1); })).toThrow(/CHECK/);
+    const waiting = c.durable();
+    expect(() => c.run(() => insert.run(-1))).toThrow(/CHECK/);
+    expect(await waiting).toBe(false);
     c.run(() => insert.run(3));
     expect(await c.durable()).toBe(true);
-    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 3]);
+    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([3]);
+    db.close();
+  });
+
+  it('dryRun answers what a write would do and keeps nothing', async () => {
+    const { db } = open('d.sqlite');
+    const c = new Committer(db, `${db.name}-wal`, (e) => { throw e; });
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const count = db.prepare('SELECT count(*) FROM t').pluck();
+    c.run(() => insert.run(1));
+    const would = c.run(() => c.dryRun(() => (insert.run(2), count.get())));
+    expect(would).toBe(2);
+    expect(await c.durable()).toBe(true);
+    expect(count.get()).toBe(1);
     db.close();
   });
 
   it('reports a failed commit to everyone waiting, and rolls the turn back', async () => {
     const { db } = open('c.sqlite');
     const errors: unknown[] = [];
-    const c = new Committer(db, (e) => errors.push(e));
+    const c = new Committer(db, `${db.name}-wal`, (e) => errors.push(e));
     db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)');
     db.pragma('foreign_keys = ON');
     c.run(() => db.prepare('INSERT INTO t (v) VALUES (5)').run());
