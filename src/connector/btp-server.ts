@@ -149,7 +149,8 @@ export function btpRoute(
   app.ws<{ conn: BtpConnection }>(pattern, {
     compression: 0 as uWS.CompressOptions,
     maxPayloadLength: MAX_BTP_FRAME,
-    idleTimeout: 120,
+    // under the 60 s that proxies such as Akash's ingress allow an idle WebSocket; uWS pings before it expires
+    idleTimeout: 56,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
       const conn: BtpConnection = { open: true, nextRequestId: 0, waiting: new Map() };

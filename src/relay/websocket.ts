@@ -45,7 +45,8 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
     maxPayloadLength: config.maxMessageBytes * 2,
     // uWS would silently drop messages beyond this; the relay disconnects at backpressureLimit before that happens.
     maxBackpressure: backpressureLimit + 4 * config.maxMessageBytes + 1024 * 1024,
-    idleTimeout: 120,
+    // under the 60 s that proxies such as Akash's ingress allow an idle WebSocket; uWS pings before it expires
+    idleTimeout: 56,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
       const ip = clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), config.trustedProxies);

@@ -68,6 +68,9 @@ function select(f: Filter, now: number, visibility?: Visibility): Select {
       params.push(...f.ids);
     }
     if (f.authors) {
+      // Without statistics SQLite may walk events_by_kind or events_by_time newest-first hoping to stop early,
+      // which scans most of a large table for rarely-posting authors; the author indexes are always right here.
+      if (!f.ids && !f.searchTerms) from = `events e INDEXED BY ${f.kinds ? 'events_by_author_kind' : 'events_by_author'}`;
       where.push(`e.pubkey IN (${marks(f.authors.length)})`);
       params.push(...f.authors);
     }
