@@ -14,6 +14,7 @@ import {
   type BtpPacket,
   type IlpPrepare,
 } from '../ilp';
+import { upgrade } from '../http/respond';
 import type { Connector } from './connector';
 import type { IlpReply } from './local-receiver';
 import type { PeerLink } from './peer-links';
@@ -154,13 +155,7 @@ export function btpRoute(
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
       const conn: BtpConnection = { open: true, nextRequestId: 0, waiting: new Map() };
-      res.upgrade(
-        { conn },
-        req.getHeader('sec-websocket-key'),
-        req.getHeader('sec-websocket-protocol'),
-        req.getHeader('sec-websocket-extensions'),
-        context,
-      );
+      upgrade(res, req, context, { conn });
     },
     open: (ws) => {
       const conn = ws.getUserData().conn;

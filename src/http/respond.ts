@@ -1,4 +1,4 @@
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 
 export const CORS_HEADERS: [string, string][] = [
   ['Access-Control-Allow-Origin', '*'],
@@ -23,3 +23,14 @@ export function respond(
 
 export const respondJson = (res: HttpResponse, status: string, value: unknown, headers: [string, string][] = []): void =>
   respond(res, status, 'application/json', JSON.stringify(value), headers);
+
+/** Completes a WebSocket upgrade with `userData`, echoing the client's handshake headers. */
+export function upgrade<T>(res: HttpResponse, req: HttpRequest, context: us_socket_context_t, userData: T): void {
+  res.upgrade(
+    userData,
+    req.getHeader('sec-websocket-key'),
+    req.getHeader('sec-websocket-protocol'),
+    req.getHeader('sec-websocket-extensions'),
+    context,
+  );
+}

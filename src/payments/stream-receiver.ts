@@ -20,6 +20,7 @@ import {
   type IlpPrepare,
   type IlpReject,
   type StreamFrame,
+  type StreamFrameOf,
   type StreamPacket,
 } from '../ilp';
 import { noticeMessage } from '../relay/messages';
@@ -176,13 +177,9 @@ export class StreamReceiver implements LocalReceiver {
           conn.clientAddress = f.sourceAccount;
           break;
         case T.ConnectionMaxData:
-          conn.remoteMax = raise(conn.remoteMax, f.maxOffset);
+        case T.StreamMaxData:
+          openWindow(conn, f);
           break;
-        case T.StreamMaxData: {
-          const s = conn.streams.get(f.streamId);
-          if (s) s.remoteMax = raise(s.remoteMax, f.maxOffset);
-          break;
-        }
         case T.ConnectionClose:
           closing = true;
           break;
@@ -571,13 +568,9 @@ export class StreamReceiver implements LocalReceiver {
     for (const f of packet.frames) {
       switch (f.type) {
         case T.ConnectionMaxData:
-          conn.remoteMax = raise(conn.remoteMax, f.maxOffset);
+        case T.StreamMaxData:
+          openWindow(conn, f);
           break;
-        case T.StreamMaxData: {
-          const s = conn.streams.get(f.streamId);
-          if (s) s.remoteMax = raise(s.remoteMax, f.maxOffset);
-          break;
-        }
         case T.StreamClose: {
           const s = conn.streams.get(f.streamId);
           if (s) this.closeStream(conn, s, true);
@@ -591,6 +584,16 @@ export class StreamReceiver implements LocalReceiver {
     // A probe that opened a window is progress: the next one need not wait.
     if (before !== undefined && windowsOf(conn) > before) conn.probes = 0;
   }
+}
+
+/** Raises the connection's or a stream's send window to what the client announced. */
+function openWindow(conn: StreamConnection, f: StreamFrameOf<typeof T.ConnectionMaxData> | StreamFrameOf<typeof T.StreamMaxData>): void {
+  if (f.type === T.ConnectionMaxData) {
+    conn.remoteMax = raise(conn.remoteMax, f.maxOffset);
+    return;
+  }
+  const s = conn.streams.get(f.streamId);
+  if (s) s.remoteMax = raise(s.remoteMax, f.maxOffset);
 }
 
 /** Windows only grow (RFC 29); values past 2^53 are as good as unlimited. */

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
-import { respondJson } from '../http/respond';
+import { respondJson, upgrade } from '../http/respond';
 import { noticeMessage } from './messages';
 import { clientIp } from './policies/client-ip';
 import { connectionPolicies } from './policies/connection-policies';
@@ -58,13 +58,7 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
         return respondJson(res, refused.status, { error: refused.reason }, headers);
       }
       const conn: Connection = { ip, host, open: true, subs: new Map<string, Subscription>(), send: () => false };
-      res.upgrade(
-        { conn },
-        req.getHeader('sec-websocket-key'),
-        req.getHeader('sec-websocket-protocol'),
-        req.getHeader('sec-websocket-extensions'),
-        context,
-      );
+      upgrade(res, req, context, { conn });
     },
     open: (ws) => {
       const conn = ws.getUserData().conn;
