@@ -27,7 +27,7 @@ async function rateCommitted(perTurn: number, op: () => void): Promise<{ ops: nu
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
     for (let i = 0; i < perTurn; i++) op();
-    if (!(await committer.durable())) throw new Error('commit failed');
+    if (!(await committer.settled())) throw new Error('commit failed');
     ops += perTurn;
   }
   return { ops, perSecond: Math.round(ops / ((performance.now() - start) / 1000)) };
@@ -38,7 +38,7 @@ const one = { debitAccount: peerAccount('alice'), creditAccount: payer, amount: 
 const postingsAlone = await rateCommitted(1, () => ledger.transfer(one));
 const postingsGrouped = await rateCommitted(100, () => committer.run(() => ledger.transfer(one)));
 const twoPhase = await rateCommitted(100, () => {
-  const r = committer.run(() => ledger.createPending(one));
+  const r = committer.run(() => ledger.createPending(one)).value;
   if (r.ok) committer.run(() => ledger.post(r.id));
 });
 
@@ -55,7 +55,7 @@ const key = streamEncryptionKey(sharedSecret);
 let sequence = 0n;
 let fulfilled = 0;
 const credit = (account: Parameters<Ledger['transfer']>[0]['creditAccount'], amount: bigint) => {
-  const r = committer.run(() => ledger.transfer({ debitAccount: peerAccount('alice'), creditAccount: account, amount }));
+  const r = committer.run(() => ledger.transfer({ debitAccount: peerAccount('alice'), creditAccount: account, amount })).value;
   return r.ok ? { ok: true as const } : { ok: false as const, reject: { code: 'T04', triggeredBy: '', message: '', data: new Uint8Array(0) } };
 };
 const packet = () => {

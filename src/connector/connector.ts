@@ -41,6 +41,9 @@ export class Connector {
   /** Replies sent to peers, by ILP result (`fulfilled` or the reject code); read by metrics. */
   readonly results = new Map<string, number>();
   private local?: LocalReceiver;
+  private draining = false;
+  private inflight = 0;
+  private whenIdle?: () => void;
 
   constructor(
     private readonly options: ConnectorOptions,
@@ -58,14 +61,33 @@ export class Connector {
   }
 
   async handlePrepare(from: string, prepare: IlpPrepare): Promise<IlpReply> {
-    let reply = await this.process(from, prepare);
-    // No answer before its money moves are on disk: a Fulfill promises the payment was recorded.
-    if (!(await this.committer.durable()) && isFulfill(reply)) {
-      reply = this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment');
+    if (this.draining) return this.count(this.reject(IlpErrorCode.T03_CONNECTOR_BUSY, 'the peer is shutting down'));
+    this.inflight++;
+    try {
+      const credits: Promise<boolean>[] = [];
+      let reply = await this.process(from, prepare, credits);
+      // A Fulfill promises the payment was recorded: it waits for the credit to be on disk, and is withdrawn if not.
+      if (isFulfill(reply) && !(await Promise.all(credits)).every(Boolean)) {
+        this.log.error({ from, destination: prepare.destination }, 'a credit did not reach the disk; rejecting the packet');
+        reply = this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment');
+      }
+      return this.count(reply);
+    } finally {
+      if (--this.inflight === 0) this.whenIdle?.();
     }
-    const key = isFulfill(reply) ? 'fulfilled' : reply.code;
-    this.results.set(key, (this.results.get(key) ?? 0) + 1);
-    return reply;
+  }
+
+  /** Refuses new packets (T03) and resolves once those in flight are answered, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.whenIdle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Sends a Prepare this node originates (amount debited from equity/owner when above 0). */
@@ -75,7 +97,13 @@ export class Connector {
     return this.forward('equity/owner', route.peerId, prepare);
   }
 
-  private async process(from: string, prepare: IlpPrepare): Promise<IlpReply> {
+  private count(reply: IlpReply): IlpReply {
+    const key = isFulfill(reply) ? 'fulfilled' : reply.code;
+    this.results.set(key, (this.results.get(key) ?? 0) + 1);
+    return reply;
+  }
+
+  private async process(from: string, prepare: IlpPrepare, credits: Promise<boolean>[]): Promise<IlpReply> {
     if (isIldcpRequest(prepare)) {
       const { assetCode, assetScale } = this.options;
       return ildcpFulfill({ clientAddress: this.routes.childAddress(from), assetCode, assetScale });
@@ -91,18 +119,27 @@ export class Connector {
     if (!route) return this.reject(IlpErrorCode.F02_UNREACHABLE, `no route to ${prepare.destination}`);
     if (route.type === 'local') {
       if (!this.local) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'no local receiver');
-      return this.local.handle(prepare, this.creditFrom(from));
+      return this.local.handle(prepare, this.creditFrom(from, credits));
     }
     if (route.peerId === from) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'the route leads back to the sender');
     return this.forward(peerAccount(from), route.peerId, prepare);
   }
 
-  private creditFrom(from: string): Credit {
+  /** Credits at once in this turn's transaction; `credits` collects whether each reached the disk. */
+  private creditFrom(from: string, credits: Promise<boolean>[]): Credit {
     const debitAccount = peerAccount(from);
     return (account: AccountPath, amount: bigint) => {
       if (amount === 0n) return OK;
-      const r = this.committer.run(() => this.ledger.transfer({ debitAccount, creditAccount: account, amount }));
-      return r.ok ? OK : { ok: false, reject: this.refusal(r.reason) };
+      let r;
+      try {
+        r = this.committer.run(() => this.ledger.transfer({ debitAccount, creditAccount: account, amount }));
+      } catch (err) {
+        this.log.error({ err, from }, 'credit failed');
+        return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
+      }
+      if (!r.value.ok) return { ok: false, reject: this.refusal(r.value.reason) };
+      credits.push(r.durable);
+      return OK;
     };
   }
 
@@ -114,39 +151,58 @@ export class Connector {
     if (!link) return this.reject(IlpErrorCode.T01_PEER_UNREACHABLE, `peer ${to} is not connected`);
     let pending: number | undefined;
     if (prepare.amount > 0n) {
-      const r = this.committer.run(() => this.ledger.createPending({ debitAccount, creditAccount: peerAccount(to), amount: prepare.amount }));
-      if (!r.ok) return this.reject(...this.refusalOf(r.reason));
-      pending = r.id;
+      let created;
+      try {
+        created = this.committer.run(() => this.ledger.createPending({ debitAccount, creditAccount: peerAccount(to), amount: prepare.amount }));
+      } catch (err) {
+        this.log.error({ err, to }, 'could not create the pending transfer');
+        return this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the transfer');
+      }
+      if (!created.value.ok) return this.reject(...this.refusalOf(created.value.reason));
+      // Forward only a transfer that is on disk: a rolled-back one would leave the packet unaccounted for.
+      if (!(await created.durable)) return this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the transfer');
+      pending = created.value.id;
     }
-    const settle = (post: boolean) => {
+    /** Posts or voids the pending transfer, once more if its turn was lost; what still fails is voided at restart. */
+    const settle = async (post: boolean) => {
       const id = pending;
-      if (id !== undefined) this.committer.run(() => (post ? this.ledger.post(id) : this.ledger.void(id)));
+      if (id === undefined) return;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const r = this.committer.run(() => (post ? this.ledger.post(id) : this.ledger.void(id)));
+          if (!r.value.ok) return this.log.error({ id, post, to }, 'forwarded transfer was not pending');
+          if (await r.durable) return;
+        } catch (err) {
+          this.log.error({ err, id, post, to }, 'could not settle a forwarded transfer');
+        }
+      }
+      this.log.error({ id, post, to }, 'a forwarded transfer stays pending until the next start voids it');
     };
     let reply: Awaited<ReturnType<typeof link.sendPrepare>>;
     try {
       reply = await link.sendPrepare({ ...prepare, expiresAt }, expiresAt.getTime() - now);
     } catch (err) {
-      settle(false);
+      await settle(false);
       this.log.error({ err, to }, 'forwarding failed');
       return this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'forwarding failed');
     }
     if (reply === 'timeout') {
-      settle(false);
+      await settle(false);
       return this.reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, `peer ${to} did not answer before the packet expired`);
     }
     if (reply === 'closed') {
-      settle(false);
+      await settle(false);
       return this.reject(IlpErrorCode.T01_PEER_UNREACHABLE, `the connection to peer ${to} closed`);
     }
     if (!isFulfill(reply)) {
-      settle(false);
+      await settle(false);
       return reply;
     }
     if (!timingSafeEqual(sha256(reply.fulfillment), prepare.executionCondition)) {
-      settle(false);
+      await settle(false);
       return this.reject(IlpErrorCode.F05_WRONG_CONDITION, `peer ${to} sent a fulfillment that does not match the condition`);
     }
-    settle(true);
+    await settle(true);
     return reply;
   }
 

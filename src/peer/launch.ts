@@ -105,7 +105,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   app.get('/health', (res) => {
     const h = health(
       {
-        database: () => db.prepare('SELECT 1').pluck().get() === 1,
+        database: () => !committer.broken && db.prepare('SELECT 1').pluck().get() === 1,
         ledger: () => ledger.invariant().balanced,
         websocket: () => listenSocket !== undefined && !draining,
       },
@@ -141,14 +141,22 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         draining = true;
         stopPurge();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+        const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+        // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
+        await connector.drain(3000);
+        // Answers to everything written so far go out before the sockets close.
         writer.flush();
-        // let the answers to what was just committed go out before the sockets close
-        await committer.durable();
-        await new Promise((resolve) => setImmediate(resolve));
+        await committer.settled();
+        await nextTurn();
         ws.closeAll('restarting: relay is shutting down');
         btp.closeAll();
         receiver.close();
         app.close();
+        // Packets still being forwarded see their link close and void their transfers; commit that too.
+        await connector.drain(1000);
+        await nextTurn();
+        committer.commit();
+        await committer.settled();
         clearInterval(snapshots);
         economics.snapshot();
         // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL

@@ -4,23 +4,34 @@ import type { Db } from './database';
 /** Thrown inside a savepoint to undo it; never escapes. */
 const UNDO = Symbol('undo');
 
+/** The result of a write, and whether it reached the disk: false if its turn was rolled back or not synced. */
+export interface Written<T> {
+  value: T;
+  durable: Promise<boolean>;
+}
+
+interface Turn {
+  waiting: ((ok: boolean) => void)[];
+  durable: Promise<boolean>;
+}
+
 /**
  * Group commit for every write of the peer: the first write in an event-loop turn opens one transaction, each
  * write runs in it at once (so its result is known), and the turn's writes are committed together just after
- * the turn. A write that throws (a disk error, a bug) rolls the whole turn back and fails everyone waiting on it:
- * nothing of that turn was acknowledged. Expected refusals are values, not throws, so no savepoint is needed per
- * write. The commit itself does not wait for the disk
- * (synchronous=NORMAL); one fsync of the WAL per commit runs on libuv's thread pool while the loop goes on, and
- * whoever must not answer before the data is on disk (an `OK true`, a Fulfill that credited a balance) waits for
- * `durable()`, which resolves after that fsync. So the guarantee is synchronous=FULL's, without blocking the loop.
+ * the turn. The commit does not wait for the disk (synchronous=NORMAL); one fsync of the WAL per commit runs on
+ * libuv's thread pool while the loop goes on, and each write's `durable` resolves after that fsync, so whoever
+ * must not answer before the data is on disk (an `OK true`, a Fulfill that credited a balance) waits for it:
+ * synchronous=FULL's guarantee without blocking the loop.
+ *
+ * A write that throws (a disk error, a bug) rolls its whole turn back and resolves every `durable` of that turn
+ * false. A failed fsync cannot be retried safely (the kernel may have dropped the pages), so it marks the store
+ * broken: every later write throws, and /health reports the database down so the process gets restarted.
  */
 export class Committer {
-  private open = false;
-  private waiting: ((committed: boolean) => void)[] = [];
-  private current?: Promise<boolean>;
-  /** Resolves when the last commit is on disk; commits resolve in order. */
+  private turn?: Turn;
   private synced: Promise<boolean> = Promise.resolve(true);
   private walFd?: number;
+  broken = false;
   commits = 0;
   writes = 0;
 
@@ -32,16 +43,13 @@ export class Committer {
   ) {}
 
   /** Runs `fn` now in this turn's transaction; if it throws, the turn is rolled back and the error rethrown. */
-  run<T>(fn: () => T): T {
-    if (!this.open) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.open = true;
-      setImmediate(() => this.commit());
-    }
+  run<T>(fn: () => T): Written<T> {
+    if (this.broken) throw new Error('storage is broken after a failed fsync; restart the peer');
+    const turn = (this.turn ??= this.begin());
     try {
-      const result = fn();
+      const value = fn();
       this.writes++;
-      return result;
+      return { value, durable: turn.durable };
     } catch (err) {
       this.abort();
       throw err;
@@ -62,19 +70,16 @@ export class Committer {
     return result as T;
   }
 
-  /** Resolves once everything written so far is on disk (true) or was lost to a failed commit or sync (false). */
-  durable(): Promise<boolean> {
-    if (!this.open) return this.synced;
-    return (this.current ??= new Promise((resolve) => this.waiting.push(resolve)));
+  /** Resolves when every write made so far has its answer (true only if the last turn reached the disk). */
+  settled(): Promise<boolean> {
+    return this.turn?.durable ?? this.synced;
   }
 
-  /** Commits the open transaction now (also called at shutdown); its waiters resolve after the sync. */
+  /** Commits the open transaction now (also called at shutdown); its writes become durable after the sync. */
   commit(): void {
-    if (!this.open) return;
-    this.open = false;
-    const waiting = this.waiting;
-    this.waiting = [];
-    this.current = undefined;
+    const turn = this.turn;
+    if (!turn) return;
+    this.turn = undefined;
     let committed = true;
     try {
       this.db.exec('COMMIT');
@@ -85,20 +90,11 @@ export class Committer {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
     }
     const flushed = committed ? this.sync() : Promise.resolve(false);
-    const previous = this.synced;
-    this.synced = previous.then(() => flushed);
+    // in order: a turn's writes are answered only after the turns before it
+    this.synced = this.synced.then(() => flushed);
     void this.synced.then((ok) => {
-      for (const resolve of waiting) resolve(ok);
+      for (const resolve of turn.waiting) resolve(ok);
     });
-  }
-
-  private abort(): void {
-    if (this.db.inTransaction) this.db.exec('ROLLBACK');
-    this.open = false;
-    const waiting = this.waiting;
-    this.waiting = [];
-    this.current = undefined;
-    for (const resolve of waiting) resolve(false);
   }
 
   /** Closes the WAL handle (after the last commit, before the database closes). */
@@ -107,13 +103,31 @@ export class Committer {
     this.walFd = undefined;
   }
 
+  private begin(): Turn {
+    this.db.exec('BEGIN IMMEDIATE');
+    const waiting: Turn['waiting'] = [];
+    const durable = new Promise<boolean>((resolve) => waiting.push(resolve));
+    setImmediate(() => this.commit());
+    return { waiting, durable };
+  }
+
+  private abort(): void {
+    const turn = this.turn;
+    this.turn = undefined;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    for (const resolve of turn?.waiting ?? []) resolve(false);
+  }
+
   private sync(): Promise<boolean> {
     if (!this.walFile) return Promise.resolve(true);
     // fsync is per file, not per descriptor: our read-only handle flushes what SQLite wrote through its own.
     const fd = (this.walFd ??= openSync(this.walFile, 'r'));
     return new Promise((resolve) =>
       fsync(fd, (err) => {
-        if (err) this.onError(err);
+        if (err) {
+          this.broken = true;
+          this.onError(err);
+        }
         resolve(!err);
       }),
     );

@@ -1,6 +1,6 @@
 import type { NostrEvent } from '../nostr/event';
 import type { Billing } from '../payments/charge';
-import type { Committer } from './committer';
+import type { Committer, Written } from './committer';
 import type { EventStore, InsertResult } from './events';
 
 export type WriteResult =
@@ -66,21 +66,21 @@ export class WriteQueue {
     this.committer.commit();
   }
 
-  private write(fn: () => WriteResult): WriteResult {
+  private write(fn: () => WriteResult): Written<WriteResult> {
     try {
       return this.committer.run(fn);
     } catch (err) {
       this.onError(err);
-      return LOST;
+      return { value: LOST, durable: Promise.resolve(false) };
     }
   }
 
-  private afterCommit(result: WriteResult, done: (result: WriteResult) => void): void {
+  private afterCommit(written: Written<WriteResult>, done: (result: WriteResult) => void): void {
     this.pending++;
-    void this.committer.durable().then((committed) => {
+    void written.durable.then((committed) => {
       this.pending--;
       if (committed) this.written++;
-      done(committed || result === LOST ? result : LOST);
+      done(committed ? written.value : LOST);
     });
   }
 }

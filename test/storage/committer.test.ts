@@ -25,10 +25,10 @@ describe('Committer', () => {
     for (let i = 0; i < 10; i++) c.run(() => insert.run(i));
     const reader = other();
     expect(reader.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
-    expect(await c.durable()).toBe(true);
+    expect(await c.settled()).toBe(true);
     expect(reader.prepare('SELECT count(*) FROM t').pluck().get()).toBe(10);
     expect(c.commits).toBe(1);
-    expect(await c.durable()).toBe(true); // nothing open: already durable
+    expect(await c.settled()).toBe(true); // nothing open: already durable
     reader.close();
     db.close();
   });
@@ -38,12 +38,12 @@ describe('Committer', () => {
     const errors: unknown[] = [];
     const c = new Committer(db, `${db.name}-wal`, (e) => errors.push(e));
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    c.run(() => insert.run(1));
-    const waiting = c.durable();
+    const first = c.run(() => insert.run(1));
     expect(() => c.run(() => insert.run(-1))).toThrow(/CHECK/);
-    expect(await waiting).toBe(false);
-    c.run(() => insert.run(3));
-    expect(await c.durable()).toBe(true);
+    const third = c.run(() => insert.run(3));
+    // the first write's answer is false even though a later turn commits fine
+    expect(await first.durable).toBe(false);
+    expect(await third.durable).toBe(true);
     expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([3]);
     db.close();
   });
@@ -54,9 +54,9 @@ describe('Committer', () => {
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     const count = db.prepare('SELECT count(*) FROM t').pluck();
     c.run(() => insert.run(1));
-    const would = c.run(() => c.dryRun(() => (insert.run(2), count.get())));
+    const would = c.run(() => c.dryRun(() => (insert.run(2), count.get()))).value;
     expect(would).toBe(2);
-    expect(await c.durable()).toBe(true);
+    expect(await c.settled()).toBe(true);
     expect(count.get()).toBe(1);
     db.close();
   });
@@ -69,7 +69,7 @@ describe('Committer', () => {
     db.pragma('foreign_keys = ON');
     c.run(() => db.prepare('INSERT INTO t (v) VALUES (5)').run());
     c.run(() => db.prepare('INSERT INTO child (p) VALUES (42)').run()); // violates a deferred constraint: COMMIT fails
-    const [a, b] = await Promise.all([c.durable(), c.durable()]);
+    const [a, b] = await Promise.all([c.settled(), c.settled()]);
     expect([a, b]).toEqual([false, false]);
     expect(errors).toHaveLength(1);
     expect(db.inTransaction).toBe(false);

@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Connector } from '../../src/connector/connector';
+import type { PeerLink } from '../../src/connector/peer-links';
+import type { IlpPrepare } from '../../src/ilp';
+import { balanceAccount, peerAccount } from '../../src/ledger/account-paths';
+import { Ledger } from '../../src/ledger/ledger';
+import { createLogger } from '../../src/ops/logger';
+import { Committer } from '../../src/storage/committer';
+import { openDatabase, type Db } from '../../src/storage/database';
+
+// The connector's promise: no Fulfill for money whose write was rolled back, no forwarding of an unrecorded transfer.
+const dirs: string[] = [];
+const dbs: Db[] = [];
+afterEach(() => {
+  dbs.splice(0).forEach((db) => db.close());
+  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+function setup() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'durability-'));
+  dirs.push(dir);
+  const db = openDatabase(path.join(dir, 'peer.sqlite'));
+  dbs.push(db);
+  const ledger = new Ledger(db);
+  const committer = new Committer(db, path.join(dir, 'peer.sqlite-wal'), () => {});
+  const peers = [
+    { id: 'alice', token: 'a'.repeat(20), creditLimit: 1_000_000n, routes: [] },
+    { id: 'bob', token: 'b'.repeat(20), creditLimit: 0n, routes: ['g.bob'] },
+  ];
+  const connector = new Connector({ ilpAddress: 'test.peer', assetCode: 'USD', assetScale: 9, maxPacketAmount: 10n ** 12n, peers }, ledger, committer, createLogger('silent'));
+  return { ledger, committer, connector };
+}
+
+const fulfillment = randomBytes(32);
+const prepare = (destination: string): IlpPrepare => ({
+  amount: 100n,
+  expiresAt: new Date(Date.now() + 10_000),
+  executionCondition: createHash('sha256').update(fulfillment).digest(),
+  destination,
+  data: new Uint8Array(0),
+});
+const failingWrite = (committer: Committer) => () => {
+  try {
+    committer.run(() => {
+      throw new Error('disk I/O error');
+    });
+  } catch {
+    /* the turn is rolled back */
+  }
+};
+
+describe('connector durability', () => {
+  it('withdraws a Fulfill whose credit was rolled back with its turn', async () => {
+    const { ledger, committer, connector } = setup();
+    const pubkey = 'c'.repeat(64);
+    connector.setLocalReceiver({
+      handle: (_p, credit) => {
+        expect(credit(balanceAccount(pubkey), 100n)).toEqual({ ok: true });
+        failingWrite(committer)(); // another write of the same turn fails
+        return { fulfillment, data: new Uint8Array(0) };
+      },
+    });
+    const reply = await connector.handlePrepare('alice', prepare('test.peer.token'));
+    expect(reply).toMatchObject({ code: 'T00' });
+    expect(ledger.available(balanceAccount(pubkey))).toBe(0n);
+    expect(ledger.invariant().balanced).toBe(true);
+  });
+
+  it('does not forward a packet whose pending transfer was rolled back', async () => {
+    const { ledger, committer, connector } = setup();
+    const sent: IlpPrepare[] = [];
+    const link: PeerLink = { sendPrepare: async (p) => (sent.push(p), { fulfillment, data: new Uint8Array(0) }) };
+    connector.links.add('bob', link);
+    const pending = connector.handlePrepare('alice', prepare('g.bob.x'));
+    queueMicrotask(failingWrite(committer)); // same turn as the pending transfer, before its commit
+    expect(await pending).toMatchObject({ code: 'T00' });
+    expect(sent).toEqual([]);
+    expect(ledger.balance(peerAccount('alice'))?.debitsPending ?? 0n).toBe(0n);
+  });
+
+  it('forwards, posts and answers when nothing fails', async () => {
+    const { ledger, connector } = setup();
+    connector.links.add('bob', { sendPrepare: async () => ({ fulfillment, data: new Uint8Array(0) }) });
+    expect(await connector.handlePrepare('alice', prepare('g.bob.x'))).toMatchObject({ fulfillment });
+    expect(ledger.balance(peerAccount('alice'))).toMatchObject({ debitsPosted: 100n, debitsPending: 0n });
+  });
+
+  it('refuses new packets with T03 while draining', async () => {
+    const { connector } = setup();
+    await connector.drain(10);
+    expect(await connector.handlePrepare('alice', prepare('g.bob.x'))).toMatchObject({ code: 'T03' });
+  });
+});
