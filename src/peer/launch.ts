@@ -161,6 +161,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         economics.snapshot();
         // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
         await ops.stop();
+        committer.commit(); // whatever a late callback wrote meanwhile: no transaction may stay open below
         committer.close();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
