@@ -17,6 +17,10 @@ export function loadConfig(env: ConfigInput | NodeJS.ProcessEnv = process.env): 
       throw new ConfigError(`${s.env}=${JSON.stringify(raw)} is invalid: ${err.message}`);
     }
   }
+  for (const name of ['AUTH_REQUIRED', 'PROTECTED_DMS'] as const) {
+    const key = name === 'AUTH_REQUIRED' ? 'authRequired' : 'protectedDms';
+    if (out[key] && !out.publicUrl) throw new ConfigError(`${name}=true needs PUBLIC_URL (the wss:// URL clients name in NIP-42 AUTH)`);
+  }
   if (!!out.dashboardUser !== !!out.dashboardPassword) {
     throw new ConfigError('DASHBOARD_USER and DASHBOARD_PASSWORD must be set together (or both left empty)');
   }

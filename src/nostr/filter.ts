@@ -21,7 +21,7 @@ export interface Filter {
 
 export interface FilterLimits {
   maxLimit: number;
-  /** Largest number of values in one array field; bounds query size. */
+  /** Largest number of values in one filter, all fields together; bounds the query's size. */
   maxValues: number;
 }
 
@@ -86,6 +86,8 @@ export function parseFilter(raw: unknown, limits: FilterLimits): FilterResult {
       }
     }
   }
+  const values = (f.ids?.length ?? 0) + (f.authors?.length ?? 0) + (f.kinds?.length ?? 0) + f.tags.reduce((n, [, v]) => n + v.length, 0);
+  if (values > limits.maxValues) return bad(`the filter has more than ${limits.maxValues} values in all`);
   return { ok: true, filter: f };
 }
 

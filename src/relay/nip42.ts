@@ -31,17 +31,13 @@ function parseUrl(raw: string): RelayUrl | undefined {
 }
 
 /**
- * Whether the AUTH event's `relay` tag names this relay: PUBLIC_URL when set (scheme, host and path), otherwise
- * the Host the client connected to (host only: behind a TLS proxy the scheme and path are not known here).
+ * Whether the AUTH event's `relay` tag names this relay's PUBLIC_URL (scheme, host and path). Never the Host the
+ * client sent: a relay that got a victim to sign an AUTH for itself could replay it here with that Host header.
  */
-function namesThisRelay(tag: string | undefined, publicUrl: string, host: string | undefined): boolean {
+function namesThisRelay(tag: string | undefined, publicUrl: string): boolean {
   const given = tag === undefined ? undefined : parseUrl(tag);
-  if (!given) return false;
-  if (publicUrl) {
-    const expected = parseUrl(publicUrl)!;
-    return given.scheme === expected.scheme && given.host === expected.host && given.path === expected.path;
-  }
-  return host !== undefined && given.host === host.toLowerCase();
+  const expected = parseUrl(publicUrl)!;
+  return !!given && given.scheme === expected.scheme && given.host === expected.host && given.path === expected.path;
 }
 
 /** NIP-42 checks of an AUTH event other than its signature; the reason (with prefix) or undefined. */
@@ -52,7 +48,8 @@ export function checkAuthEvent(e: NostrEvent, session: Session, publicUrl: strin
   if (session.challenge === undefined || tag('challenge') !== session.challenge) {
     return 'invalid: the challenge tag does not match the challenge of this connection';
   }
-  if (!namesThisRelay(tag('relay'), publicUrl, session.host)) return 'invalid: the relay tag does not name this relay';
+  if (!publicUrl) return 'restricted: AUTH needs this relay to know its address; the operator has not set PUBLIC_URL';
+  if (!namesThisRelay(tag('relay'), publicUrl)) return 'invalid: the relay tag does not name this relay';
   return undefined;
 }
 

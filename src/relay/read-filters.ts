@@ -2,8 +2,8 @@ import type { Config } from '../config/load';
 import { parseFilter, type Filter } from '../nostr/filter';
 import { noticeMessage } from './messages';
 
-/** Largest number of values in one filter array; keeps a single REQ's SQL bounded. */
-const MAX_FILTER_VALUES = 1000;
+/** Largest number of values in one filter, all fields together: with MAX_FILTERS, bounds a REQ's SQL. */
+const MAX_FILTER_VALUES = 2000;
 
 /**
  * A REQ or COUNT read: its subscription id and valid filters; or the reason to refuse it with CLOSED; or, when

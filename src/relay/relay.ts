@@ -104,13 +104,23 @@ export class Relay {
         return this.onCount(session, msg);
       case 'AUTH':
         return handleAuth(session, msg, this.policies.auth, this.config.publicUrl, this.config.maxEventTags);
-      case 'NEG-OPEN':
+      case 'NEG-OPEN': {
+        // A reconciliation reads like a REQ: the same auth and per-IP rate rules (DM visibility applies in the scan).
+        const refusal = refuseFilters(this.policies.req, [], session);
+        if (!refusal) return this.negentropyHandler().handle(session, msg);
+        this.challengeIfNeeded(session, refusal);
+        return void session.send(JSON.stringify(['NEG-ERR', msg[1], refusal]));
+      }
       case 'NEG-MSG':
       case 'NEG-CLOSE':
-        return (this.negentropy ??= new NegentropyHandler(this.config, this.store, this.log)).handle(session, msg);
+        return this.negentropyHandler().handle(session, msg);
       default:
         session.send(noticeMessage(`invalid: unknown message type ${JSON.stringify(msg[0]).slice(0, 40)}`));
     }
+  }
+
+  private negentropyHandler(): NegentropyHandler {
+    return (this.negentropy ??= new NegentropyHandler(this.config, this.store, this.log));
   }
 
   /** Forgets a session's subscriptions (connection closed). */
@@ -132,6 +142,11 @@ export class Relay {
     const serialized = serializeForId(e);
     if (computeId(serialized) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
     if (!verifySignature(e.id, e.pubkey, e.sig)) return this.refuse(session, e, 'invalid: signature does not verify');
+    // A replay of a stored event is answered before the per-pubkey limit, so replays cannot spend its author's tokens.
+    if (this.store.has(e.id)) {
+      this.observer?.eventDuplicate();
+      return void session.send(okMessage(e.id, true, 'duplicate: already have this event'));
+    }
     const distrust = refuseEvent(this.policies.verifiedEvent, e, session, now);
     if (distrust) return this.refuse(session, e, distrust);
 
@@ -234,20 +249,24 @@ export class Relay {
     this.subscriptions.add(sub);
   }
 
-  /** NIP-45: the number of stored events matching any of the filters; no subscription is opened. */
+  /** NIP-45: the number of stored events matching any of the filters; no subscription is opened or closed. */
   private onCount(session: Session, msg: unknown[]): void {
     const read = readFilters(msg, this.config);
     if ('notice' in read) return void session.send(read.notice);
-    if ('reason' in read) return this.closeSub(session, read.subId, read.reason);
+    const refuse = (subId: string, reason: string) => {
+      this.challengeIfNeeded(session, reason);
+      session.send(closedMessage(subId, reason));
+    };
+    if ('reason' in read) return refuse(read.subId, read.reason);
     const { subId, filters } = read;
     const refusal = refuseFilters(this.policies.count, filters, session);
-    if (refusal) return this.closeSub(session, subId, refusal);
+    if (refusal) return refuse(subId, refusal);
     let counted: { count: number; capped: boolean };
     try {
       counted = this.store.countMatching(filters, this.config.maxCount, undefined, this.visibility(session));
     } catch (err) {
       this.log.error({ err }, 'count failed');
-      return this.closeSub(session, subId, 'error: could not run the count');
+      return refuse(subId, 'error: could not run the count');
     }
     session.send(countMessage(subId, counted.count, counted.capped));
   }

@@ -13,9 +13,6 @@ export type InsertResult =
   /** Refused inside the write transaction (e.g. NIP-09: deleted by its author); `message` has its NIP-01 prefix. */
   | { status: 'rejected'; message: string };
 
-/** Tag values longer than this are not indexed: they would bloat tags_by_value and no client filters on them. */
-const MAX_INDEXED_TAG_VALUE = 1024;
-
 /** The event table's reads and writes. Callers own transactions (see WriteQueue); every method is synchronous. */
 export class EventStore {
   private readonly exists: Statement<[string]>;
@@ -45,6 +42,11 @@ export class EventStore {
     this.search = new SearchIndex(db);
   }
 
+  /** Whether an event with this id is stored. */
+  has(id: string): boolean {
+    return this.exists.get(id) !== undefined;
+  }
+
   /** Stores a verified, non-ephemeral event, applying the replaceable and addressable rules. */
   insert(e: NostrEvent, raw: string): InsertResult {
     if (this.exists.get(e.id)) return { status: 'duplicate', message: 'duplicate: already have this event' };
@@ -68,7 +70,7 @@ export class EventStore {
     const seq = this.insertEvent.run(e.id, e.pubkey, e.kind, e.created_at, expirationOf(e), d, raw).lastInsertRowid;
     for (const t of e.tags) {
       const [name, value] = t;
-      if (name.length === 1 && value !== undefined && value.length <= MAX_INDEXED_TAG_VALUE) {
+      if (name.length === 1 && value !== undefined) {
         this.insertTag.run(seq, name, value, e.kind, e.created_at);
       }
     }

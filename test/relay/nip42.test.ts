@@ -4,12 +4,14 @@ import { signer, TestClient } from '../helpers/client';
 import { authenticate, authEvent, challenge, count, sendAuth } from '../helpers/nips';
 
 const now = () => Math.floor(Date.now() / 1000);
+// AUTH needs PUBLIC_URL: the relay tag is checked against it, never against the client's own Host header.
+const RELAY = 'wss://relay.test';
 const ids = (r: { events: { id: string }[] }) => r.events.map((e) => e.id);
 
 describe('NIP-42 AUTH and NIP-70 protected events (default settings)', () => {
   let peer: StartedPeer;
   beforeAll(async () => {
-    peer = await startPeer();
+    peer = await startPeer({ PUBLIC_URL: RELAY });
   });
   afterAll(() => peer.stop());
 
@@ -27,7 +29,7 @@ describe('NIP-42 AUTH and NIP-70 protected events (default settings)', () => {
     expect(at).toBeLessThan(c.messages.findIndex((m) => m[0] === 'OK'));
     expect(c.messages[at][1]).toMatch(/^[0-9a-f]{32}$/);
 
-    await authenticate(c, alice, peer.url);
+    await authenticate(c, alice, RELAY);
     expect(await c.publish(guarded)).toEqual(['OK', guarded.id, true, '']);
     // the same challenge is used for the whole connection: it is sent only once
     expect(c.messages.filter((m) => m[0] === 'AUTH')).toHaveLength(1);
@@ -39,12 +41,12 @@ describe('NIP-42 AUTH and NIP-70 protected events (default settings)', () => {
     const alice = signer();
     const bob = signer();
     await c.publish(alice.sign({ tags: [['-']] }));
-    await authenticate(c, bob, peer.url);
+    await authenticate(c, bob, RELAY);
     const [, , ok, msg] = await c.publish(alice.sign({ content: 'rebroadcast by bob', tags: [['-']] }));
     expect(ok).toBe(false);
     expect(msg).toMatch(/^restricted: /);
     // a client may authenticate several pubkeys on one connection
-    await authenticate(c, alice, peer.url);
+    await authenticate(c, alice, RELAY);
     expect((await c.publish(alice.sign({ content: 'now fine', tags: [['-']] })))[2]).toBe(true);
     expect((await c.publish(bob.sign({ content: 'bob too', tags: [['-']] })))[2]).toBe(true);
     await c.close();
@@ -56,12 +58,12 @@ describe('NIP-42 AUTH and NIP-70 protected events (default settings)', () => {
     await c.publish(s.sign({ tags: [['-']] })); // gets the challenge sent
     const ch = await challenge(c);
     const cases: [string, ReturnType<typeof authEvent>, RegExp][] = [
-      ['wrong kind', authEvent(s, ch, peer.url, { kind: 1 }), /kind 22242/],
-      ['wrong challenge', authEvent(s, 'f'.repeat(32), peer.url), /challenge/],
+      ['wrong kind', authEvent(s, ch, RELAY, { kind: 1 }), /kind 22242/],
+      ['wrong challenge', authEvent(s, 'f'.repeat(32), RELAY), /challenge/],
       ['another relay', authEvent(s, ch, 'wss://elsewhere.example'), /relay tag/],
-      ['stale', authEvent(s, ch, peer.url, { created_at: now() - 3600 }), /created_at/],
-      ['from the future', authEvent(s, ch, peer.url, { created_at: now() + 3600 }), /created_at/],
-      ['no relay tag', authEvent(s, ch, peer.url, { tags: [['challenge', ch]] }), /relay tag/],
+      ['stale', authEvent(s, ch, RELAY, { created_at: now() - 3600 }), /created_at/],
+      ['from the future', authEvent(s, ch, RELAY, { created_at: now() + 3600 }), /created_at/],
+      ['no relay tag', authEvent(s, ch, RELAY, { tags: [['challenge', ch]] }), /relay tag/],
     ];
     for (const [name, e, reason] of cases) {
       const [, , ok, msg] = await sendAuth(c, e);
@@ -69,8 +71,8 @@ describe('NIP-42 AUTH and NIP-70 protected events (default settings)', () => {
       expect(msg, name).toMatch(/^invalid: /);
       expect(msg, name).toMatch(reason);
     }
-    const good = authEvent(s, ch, peer.url);
-    const [, , ok, msg] = await sendAuth(c, { ...good, sig: authEvent(signer(), ch, peer.url).sig });
+    const good = authEvent(s, ch, RELAY);
+    const [, , ok, msg] = await sendAuth(c, { ...good, sig: authEvent(signer(), ch, RELAY).sig });
     expect([ok, msg]).toEqual([false, 'invalid: signature does not verify']);
     c.send(['AUTH', 'not an event']);
     expect((await c.next((m) => m[0] === 'NOTICE'))[1]).toMatch(/^invalid: event must be a JSON object/);
@@ -81,20 +83,34 @@ describe('NIP-42 AUTH and NIP-70 protected events (default settings)', () => {
 
   it('refuses AUTH on a connection that was never sent a challenge', async () => {
     const c = await TestClient.connect(peer.url);
-    const [, , ok, msg] = await sendAuth(c, authEvent(signer(), 'f'.repeat(32), peer.url));
+    const [, , ok, msg] = await sendAuth(c, authEvent(signer(), 'f'.repeat(32), RELAY));
     expect([ok, msg]).toEqual([false, expect.stringMatching(/^invalid: the challenge/)]);
     await c.close();
   });
 
   it('does not take AUTH events (kind 22242) as EVENT', async () => {
     const c = await TestClient.connect(peer.url);
-    const [, , ok, msg] = await c.publish(authEvent(signer(), 'x', peer.url));
+    const [, , ok, msg] = await c.publish(authEvent(signer(), 'x', RELAY));
     expect([ok, msg]).toEqual([false, expect.stringMatching(/^invalid: AUTH events/)]);
     await c.close();
   });
 });
 
 describe('PUBLIC_URL in the relay tag', () => {
+  it('refuses AUTH, and settings that need it, without PUBLIC_URL', async () => {
+    await expect(startPeer({ AUTH_REQUIRED: 'true' })).rejects.toThrow(/PUBLIC_URL/);
+    await expect(startPeer({ PROTECTED_DMS: 'true' })).rejects.toThrow(/PUBLIC_URL/);
+    const p = await startPeer();
+    const c = await TestClient.connect(p.url);
+    const s = signer();
+    expect((await c.publish(s.sign({ tags: [['-']] })))[3]).toMatch(/^auth-required: /);
+    const ch = await challenge(c);
+    // a client's own Host header proves nothing: a relay tag naming it is refused
+    expect((await sendAuth(c, authEvent(s, ch, p.url)))[3]).toMatch(/^restricted: .*PUBLIC_URL/);
+    await c.close();
+    await p.stop();
+  });
+
   it('checks scheme, host and path against PUBLIC_URL, ignoring case and a trailing slash', async () => {
     const p = await startPeer({ PUBLIC_URL: 'wss://Relay.Example/nostr' });
     const c = await TestClient.connect(p.url);
@@ -113,7 +129,7 @@ describe('PUBLIC_URL in the relay tag', () => {
 describe('AUTH_REQUIRED', () => {
   let peer: StartedPeer;
   beforeAll(async () => {
-    peer = await startPeer({ AUTH_REQUIRED: 'true' });
+    peer = await startPeer({ AUTH_REQUIRED: 'true', PUBLIC_URL: RELAY });
   });
   afterAll(() => peer.stop());
 
@@ -125,7 +141,7 @@ describe('AUTH_REQUIRED', () => {
     expect((await c.publish(e))[3]).toMatch(/^auth-required: /);
     expect((await c.req('r', { limit: 1 })).closed).toMatch(/^auth-required: /);
     expect(await count(c, 'n', {})).toEqual(['CLOSED', 'n', expect.stringMatching(/^auth-required: /)]);
-    await authenticate(c, s, peer.url, ch);
+    await authenticate(c, s, RELAY, ch);
     expect((await c.publish(e))[2]).toBe(true);
     // anyone authenticated may publish anyone's signed event (AUTH_REQUIRED is about the client, not the author)
     const other = signer().sign({ content: 'relayed' });
@@ -155,7 +171,7 @@ describe('PROTECTED_DMS: kinds 4 and 1059 only for their parties', () => {
   const note = alice.sign({ content: 'public' });
 
   beforeAll(async () => {
-    peer = await startPeer({ PROTECTED_DMS: 'true' });
+    peer = await startPeer({ PROTECTED_DMS: 'true', PUBLIC_URL: RELAY });
     writer = await TestClient.connect(peer.url);
     for (const e of [dm, wrap, note]) expect((await writer.publish(e))[2]).toBe(true);
   });
@@ -182,14 +198,14 @@ describe('PROTECTED_DMS: kinds 4 and 1059 only for their parties', () => {
 
   it('serves a DM to its author and its recipient, and a gift wrap to its recipient', async () => {
     const forBob = await TestClient.connect(peer.url);
-    await authenticate(forBob, bob, peer.url);
+    await authenticate(forBob, bob, RELAY);
     expect(ids(await forBob.req('in', { kinds: [4, 1059], '#p': [bob.pubkey] })).sort()).toEqual([dm.id, wrap.id].sort());
     expect(await count(forBob, 'n', { kinds: [4, 1059] })).toEqual(['COUNT', 'n', { count: 2 }]);
     const forAlice = await TestClient.connect(peer.url);
-    await authenticate(forAlice, alice, peer.url);
+    await authenticate(forAlice, alice, RELAY);
     expect(ids(await forAlice.req('out', { kinds: [4, 1059] }))).toEqual([dm.id]);
     const forCarol = await TestClient.connect(peer.url);
-    await authenticate(forCarol, carol, peer.url);
+    await authenticate(forCarol, carol, RELAY);
     expect(ids(await forCarol.req('none', { kinds: [4, 1059] }))).toEqual([]);
     expect(ids(await forCarol.req('ids', { ids: [dm.id, wrap.id, note.id] }))).toEqual([note.id]);
     await Promise.all([forBob.close(), forAlice.close(), forCarol.close()]);
@@ -201,7 +217,7 @@ describe('PROTECTED_DMS: kinds 4 and 1059 only for their parties', () => {
     const open = await TestClient.connect(peer.url);
     await open.req('from-alice', { authors: [alice.pubkey] });
     const forBob = await TestClient.connect(peer.url);
-    await authenticate(forBob, bob, peer.url);
+    await authenticate(forBob, bob, RELAY);
     await forBob.req('inbox', { '#p': [bob.pubkey] });
 
     const live = alice.sign({ kind: 4, content: 'live?iv=y', tags: [['p', bob.pubkey]] });

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPeer, type StartedPeer } from '../../src/start';
+import { signer, TestClient } from '../helpers/client';
+import { count } from '../helpers/nips';
+
+// Cases from a review of the relay's abuse paths.
+const OFF = { RATE_EVENTS_PER_IP: 0, RATE_EVENTS_PER_PUBKEY: 0, RATE_REQS_PER_IP: 0, RATE_COUNTS_PER_IP: 0 };
+
+describe('hardening', () => {
+  let peer: StartedPeer;
+  let c: TestClient;
+  beforeAll(async () => {
+    peer = await startPeer({ ...OFF, RATE_EVENTS_PER_PUBKEY: '3/3600' });
+    c = await TestClient.connect(peer.url);
+  });
+  afterAll(async () => {
+    await c.close();
+    await peer.stop();
+  });
+
+  it("replaying someone's stored event does not spend their per-pubkey allowance", async () => {
+    const victim = signer();
+    const first = victim.sign({ content: 'original' });
+    expect((await c.publish(first))[2]).toBe(true);
+    const attacker = await TestClient.connect(peer.url);
+    for (let i = 0; i < 5; i++) expect((await attacker.publish(first))[3]).toMatch(/^duplicate:/);
+    expect((await c.publish(victim.sign({ content: 'second' })))[2]).toBe(true);
+    expect((await c.publish(victim.sign({ content: 'third' })))[2]).toBe(true);
+    expect((await c.publish(victim.sign({ content: 'fourth' })))[3]).toMatch(/^rate-limited:/);
+    await attacker.close();
+  });
+
+  it('a refused COUNT does not end a live REQ of the same id', async () => {
+    const author = signer();
+    await c.req('live', { authors: [author.pubkey] });
+    expect(await count(c, 'live', { bogus: 1 })).toEqual(['CLOSED', 'live', expect.stringMatching(/^invalid: /)]);
+    const ev = author.sign({ content: 'still live' });
+    const other = await TestClient.connect(peer.url);
+    await other.publish(ev);
+    expect((await c.next((m) => m[0] === 'EVENT' && m[1] === 'live'))[2]).toEqual(ev);
+    await other.close();
+  });
+
+  it('refuses a filter with too many values in all, before any SQL', async () => {
+    const hex = (n: number) => n.toString(16).padStart(64, '0');
+    const filter = { ids: Array.from({ length: 1000 }, (_, i) => hex(i)), authors: Array.from({ length: 1000 }, (_, i) => hex(i + 5000)), '#e': ['x'] };
+    expect((await c.req('big', filter)).closed).toMatch(/^invalid: the filter has more than 2000 values in all/);
+  });
+
+  it('serves a long tag value by REQ as it does live', async () => {
+    const s = signer();
+    const long = 'v'.repeat(3000);
+    const ev = s.sign({ tags: [['t', long]] });
+    expect((await c.publish(ev))[2]).toBe(true);
+    expect((await c.req('long', { '#t': [long] })).events.map((e) => e.id)).toEqual([ev.id]);
+  });
+});
+
+describe('NEG-OPEN follows the read rules', () => {
+  it('refuses an unauthenticated reconciliation under AUTH_REQUIRED, and past the per-IP REQ rate', async () => {
+    const p = await startPeer({ ...OFF, AUTH_REQUIRED: 'true', PUBLIC_URL: 'wss://relay.test' });
+    const c = await TestClient.connect(p.url);
+    c.send(['NEG-OPEN', 'n', {}, '6100000200']);
+    expect(await c.next((m) => m[0] === 'NEG-ERR')).toEqual(['NEG-ERR', 'n', expect.stringMatching(/^auth-required: /)]);
+    await c.close();
+    await p.stop();
+
+    const q = await startPeer({ ...OFF, RATE_REQS_PER_IP: '2/3600' });
+    const d = await TestClient.connect(q.url);
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      d.send(['NEG-OPEN', `n${i}`, {}, '6100000200']);
+      answers.push(await d.next((m) => (m[0] === 'NEG-MSG' || m[0] === 'NEG-ERR') && m[1] === `n${i}`));
+    }
+    expect(answers.map((m) => m[0])).toEqual(['NEG-MSG', 'NEG-MSG', 'NEG-ERR']);
+    expect(answers[2][2]).toMatch(/^rate-limited: /);
+    await d.close();
+    await q.stop();
+  });
+});
