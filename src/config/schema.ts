@@ -256,6 +256,18 @@ export const settings = {
     description: 'NIP-77: open NEG-OPEN sessions per connection',
     parse: int(1, 100),
   },
+  negentropyMaxItemsTotal: {
+    env: 'NEGENTROPY_MAX_ITEMS_TOTAL',
+    default: '2000000',
+    description: 'NIP-77: events held by all open NEG-OPEN sessions together (72 bytes each); beyond, NEG-OPEN gets NEG-ERR blocked',
+    parse: int(1, 1_000_000_000),
+  },
+  negentropyIdleSeconds: {
+    env: 'NEGENTROPY_IDLE_SECONDS',
+    default: '60',
+    description: 'NIP-77: seconds without a NEG-MSG after which a session is closed (NEG-ERR closed: idle)',
+    parse: int(1, 86_400),
+  },
   // Relay policies (src/relay/policies): NIP-13/42/70, DM privacy, rate limits, block and allow lists.
   minPowDifficulty: {
     env: 'MIN_POW_DIFFICULTY',

@@ -123,10 +123,11 @@ export class Relay {
     return (this.negentropy ??= new NegentropyHandler(this.config, this.store, this.log));
   }
 
-  /** Forgets a session's subscriptions (connection closed). */
+  /** Forgets a session's subscriptions and negentropy sessions (connection closed). */
   drop(session: Session): void {
     for (const sub of session.subs.values()) this.subscriptions.remove(sub);
     session.subs.clear();
+    this.negentropy?.drop(session);
   }
 
   private onEvent(session: Session, msg: unknown[]): void {

@@ -26,11 +26,50 @@ interface Select {
 }
 
 /**
- * The FROM, WHERE and ORDER BY of one filter. The driving index is chosen by shape: a search drives through the
- * FTS5 index in rank order; ids and authors are the most selective; otherwise a single-valued tag drives through
- * tags_by_value in created_at order so `LIMIT` stops the scan early.
+ * NIP-50: a search ranks at most this many matches, the most recently stored ones (highest rowid = events.seq),
+ * so `{"search":"common word","limit":1}` costs O(SEARCH_CANDIDATES) rank computations and sort, not O(matches).
+ * Older matches beyond it are not served by that search (narrow it with authors or ids to reach them).
  */
-function select(f: Filter, now: number, visibility?: Visibility): Select {
+export const SEARCH_CANDIDATES = 5000;
+
+/**
+ * The search part of a filter's WHERE: the FTS5 MATCH, and (when `bounded`) a rowid window holding at most
+ * SEARCH_CANDIDATES matches, so one FTS cursor walks that window in rowid order and ranks only what is in it.
+ * Without ids or authors the window is the newest matches: its lower end is found by walking the FTS doclist
+ * newest first (cheap in FTS5). With ids or authors, those drive: their newest SEARCH_CANDIDATES matching events
+ * (each tested against FTS by rowid, which is a seek) give the window [min, max]; the outer query still checks
+ * ids/authors, so only their events are ranked. (A correlated `rowid = e.seq` lookup cannot carry the rank: bm25
+ * recounts the whole doclist for every lookup.)
+ */
+function searchWhere(f: Filter & { searchTerms: string[] }, bounded: boolean, where: string[], params: (string | number)[]): void {
+  const match = ftsQuery(f.searchTerms);
+  where.push('events_fts MATCH ?');
+  params.push(match);
+  if (!bounded) return;
+  if (f.ids || f.authors) {
+    const driver = f.ids
+      ? { sql: `c.id IN (${marks(f.ids.length)})`, params: f.ids }
+      : { sql: `c.pubkey IN (${marks(f.authors!.length)})`, params: f.authors! };
+    const candidates =
+      `SELECT c.seq FROM events c${f.ids ? '' : ' INDEXED BY events_by_author'} WHERE ${driver.sql} AND ` +
+      `EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = c.seq) ORDER BY c.seq DESC LIMIT ${SEARCH_CANDIDATES}`;
+    where.push(`s.rowid BETWEEN (SELECT min(seq) FROM (${candidates})) AND (SELECT max(seq) FROM (${candidates}))`);
+    params.push(...driver.params, match, ...driver.params, match);
+  } else {
+    where.push(
+      `s.rowid >= coalesce((SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ${SEARCH_CANDIDATES - 1}), 0)`,
+    );
+    params.push(match);
+  }
+}
+
+/**
+ * The FROM, WHERE and ORDER BY of one filter. The driving index is chosen by shape: a search drives through the
+ * FTS5 index in rank order (within a bounded window, see searchWhere, unless `bounded` is false: COUNT needs no
+ * rank and is capped by its caller); ids and authors are the most selective; otherwise a single-valued tag drives
+ * through tags_by_value in created_at order so `LIMIT` stops the scan early.
+ */
+function select(f: Filter, now: number, visibility?: Visibility, bounded = true): Select {
   const where: string[] = [];
   const params: (string | number)[] = [];
   let from = 'events e';
@@ -38,10 +77,10 @@ function select(f: Filter, now: number, visibility?: Visibility): Select {
   let tags = f.tags;
 
   if (f.searchTerms) {
-    from = 'events_fts s JOIN events e ON e.seq = s.rowid';
+    // CROSS JOIN keeps FTS the outer loop: driving from e with `s.rowid = e.seq` would recount bm25 per row.
+    from = 'events_fts s CROSS JOIN events e ON e.seq = s.rowid';
     order = 's.rank, e.created_at DESC, e.id';
-    where.push('events_fts MATCH ?');
-    params.push(ftsQuery(f.searchTerms));
+    searchWhere(f as Filter & { searchTerms: string[] }, bounded, where, params);
   }
   const driver = !f.searchTerms && !f.ids && !f.authors ? tags.find(([, values]) => values.length === 1) : undefined;
   if (driver) {
@@ -131,11 +170,15 @@ export function buildQuery(f: Filter, limit: number, now: number, visibility?: V
 
 /**
  * NIP-45: one SELECT count(*) of the events matching any of the filters (each counted once), `limit`s ignored,
- * counting at most `cap` rows so one COUNT cannot scan the whole table.
+ * counting at most `cap` rows so one COUNT cannot scan the whole table. Each filter's SELECT is cut at `cap` rows
+ * before the UNION (a compound SELECT would otherwise run every branch to the end before an outer LIMIT), so the
+ * work is at most filters × cap rows; the union is cut at `cap` again. The result is exact when under `cap`
+ * (no branch was cut, as each branch is a subset of the union) and exactly `cap` when any branch reached it.
  */
 export function buildCount(filters: Filter[], now: number, cap: number, visibility?: Visibility): SqlQuery {
-  const parts = filters.map((f) => select(f, now, visibility));
-  const params = parts.flatMap((s) => s.params);
-  const union = parts.map((s) => `SELECT e.seq FROM ${s.from} WHERE ${s.where.join(' AND ')}`).join(' UNION ');
-  return { sql: `SELECT count(*) FROM (${union} LIMIT ?)`, params: [...params, cap] };
+  const parts = filters.map((f) => select(f, now, visibility, false));
+  const branch = (s: Select) => `SELECT e.seq FROM ${s.from} WHERE ${s.where.join(' AND ')}`;
+  if (parts.length === 1) return { sql: `SELECT count(*) FROM (${branch(parts[0])} LIMIT ?)`, params: [...parts[0].params, cap] };
+  const union = parts.map((s) => `SELECT seq FROM (${branch(s)} LIMIT ?)`).join(' UNION ');
+  return { sql: `SELECT count(*) FROM (${union} LIMIT ?)`, params: [...parts.flatMap((s) => [...s.params, cap]), cap] };
 }
