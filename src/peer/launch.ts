@@ -128,7 +128,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     ),
   );
   const port = uWS.us_socket_local_port(listenSocket);
-  log.info({ host: config.host, port, dataDir: config.dataDir, events: store.count() }, 'peer listening');
+  // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
+  log.info({ host: config.host, port, dataDir: config.dataDir }, 'peer listening');
   if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');
   else log.info({ verifier: verifier.name }, 'signature verifier');
 

@@ -21,7 +21,6 @@ export class EventStore {
   private readonly insertTag: Statement;
   private readonly deleteEvent: Statement<[number]>;
   private readonly deleteTags: Statement<[number]>;
-  private readonly countAll: Statement<[]>;
   private readonly expired: Statement<[number, number]>;
   private readonly deletions: Deletions;
   private readonly search: SearchIndex;
@@ -36,7 +35,6 @@ export class EventStore {
     this.insertTag = db.prepare('INSERT OR IGNORE INTO tags (seq, name, value, kind, created_at) VALUES (?, ?, ?, ?, ?)');
     this.deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
     this.deleteTags = db.prepare('DELETE FROM tags WHERE seq = ?');
-    this.countAll = db.prepare('SELECT count(*) FROM events').pluck();
     this.expired = db.prepare('SELECT seq FROM events WHERE expires_at <= ? LIMIT ?').pluck();
     this.deletions = new Deletions(db);
     this.search = new SearchIndex(db);
@@ -150,10 +148,6 @@ export class EventStore {
       n++;
     }
     return n;
-  }
-
-  count(): number {
-    return this.countAll.get() as number;
   }
 
   /** The plan SQLite picks for a filter: the tests hold every filter shape to an index. */
