@@ -244,6 +244,11 @@ export class Relay {
       return void session.send(closedMessage(subId, 'error: could not run the query'));
     }
     for (const raw of stored) session.send(eventMessage(sub.idJson, raw));
+    if (this.writer.pending > 0 && stored.length > 0) {
+      // canonical JSON starts with {"id":"<64 hex>"
+      sub.sentUncommitted = new Set(stored.map((raw) => raw.slice(7, 71)));
+      this.writer.afterPending(() => (sub.sentUncommitted = undefined));
+    }
     // A reader too slow for its answer was disconnected on the way (backpressure): nothing to subscribe.
     if (!session.send(eoseMessage(sub.idJson))) return void session.subs.delete(subId);
     session.subs.set(subId, sub);
@@ -285,6 +290,7 @@ export class Relay {
     const dm = this.config.protectedDms && isProtectedDm(e.kind);
     for (const sub of this.subscriptions.match(e)) {
       if (dm && !isParty(e, (sub.owner as Session).authed)) continue;
+      if (sub.sentUncommitted?.has(e.id)) continue;
       if (sub.owner.send(eventMessage(sub.idJson, raw))) this.counters.fanout++;
     }
   }

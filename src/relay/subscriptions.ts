@@ -12,6 +12,11 @@ export interface Subscription {
   /** The subscription id already JSON-encoded, so fan-out only concatenates. */
   idJson: string;
   filters: Filter[];
+  /**
+   * Ids its stored answer already sent that were written but not yet committed when the REQ ran (the query sees
+   * its own connection's open group commit): their fan-out after the commit must not send them again.
+   */
+  sentUncommitted?: Set<string>;
 }
 
 type Entry = { sub: Subscription; filter: Filter };

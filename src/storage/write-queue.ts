@@ -61,6 +61,11 @@ export class WriteQueue {
     );
   }
 
+  /** Runs `fn` after the answers (and so the fan-out) of every write made so far. */
+  afterPending(fn: () => void): void {
+    void this.committer.settled().then(fn);
+  }
+
   /** Commits now (shutdown); answers follow once the commit is on disk. */
   flush(): void {
     this.committer.commit();

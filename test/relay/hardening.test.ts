@@ -56,6 +56,28 @@ describe('hardening', () => {
   });
 });
 
+const seen = (c: TestClient, type: string, key: string) => c.messages.some((m) => m[0] === type && m[1] === key);
+
+describe('a REQ right behind an EVENT', () => {
+  it('gets the event once: from the stored answer or live, never both', async () => {
+    const p = await startPeer(OFF);
+    const c = await TestClient.connect(p.url);
+    const s = signer();
+    for (let i = 0; i < 20; i++) {
+      const e = s.sign({ content: `race ${i}` });
+      // same event-loop turn on the server: the REQ runs while the EVENT's commit is still open
+      c.send(['EVENT', e]);
+      c.send(['REQ', `r${i}`, { ids: [e.id] }]);
+      // the OK and the EOSE may come in either order
+      for (let t = 0; t < 500 && !(seen(c, 'OK', e.id) && seen(c, 'EOSE', `r${i}`)); t++) await new Promise((r) => setTimeout(r, 10));
+    }
+    await c.req('marker', { ids: ['0'.repeat(64)] }); // everything sent before it has arrived
+    for (let i = 0; i < 20; i++) expect(c.messages.filter((m) => m[0] === 'EVENT' && m[1] === `r${i}`), `r${i}`).toHaveLength(1);
+    await c.close();
+    await p.stop();
+  });
+});
+
 describe('NEG-OPEN follows the read rules', () => {
   it('refuses an unauthenticated reconciliation under AUTH_REQUIRED, and past the per-IP REQ rate', async () => {
     const p = await startPeer({ ...OFF, AUTH_REQUIRED: 'true', PUBLIC_URL: 'wss://relay.test' });
