@@ -14,17 +14,7 @@ import {
   ildcpInfoFromFulfill,
   MAX_DATA_LENGTH,
 } from '../../src/ilp';
-import { fromBase64, fromHex, vectors } from './vectors';
-
-function oerErrorOf(action: () => unknown): OerError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof OerError) return error;
-    throw error;
-  }
-  throw new Error('expected an OerError');
-}
+import { fromBase64, fromHex, oerErrorOf, vectors } from './vectors';
 
 const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 

@@ -1,20 +1,10 @@
 // OER primitives against the examples in RFC 30 (Notes on OER Encoding).
 import { describe, expect, it } from 'vitest';
-import { OerError, OerReader, OerWriter, formatGeneralizedTime, parseGeneralizedTime, parseIlpTimestamp, formatIlpTimestamp } from '../../src/ilp';
+import { OerReader, OerWriter, formatGeneralizedTime, parseGeneralizedTime, parseIlpTimestamp, formatIlpTimestamp } from '../../src/ilp';
 import { hex } from './random';
-import { fromHex } from './vectors';
+import { fromHex, oerErrorOf } from './vectors';
 
 const reader = (bytesHex: string) => new OerReader(fromHex(bytesHex));
-
-function oerErrorOf(action: () => unknown): OerError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof OerError) return error;
-    throw error;
-  }
-  throw new Error('expected an OerError');
-}
 
 describe('length determinant', () => {
   const examples: [string, number][] = [

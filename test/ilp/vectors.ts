@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { OerError } from '../../src/ilp';
 
 /** shared/ sits beside the repository, here and in CI. */
 const VECTORS_PATH = fileURLToPath(new URL('../../../shared/vectors/ilp.json', import.meta.url));
@@ -42,3 +43,14 @@ export const vectors: IlpVectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')
 
 export const fromHex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
 export const fromBase64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
+
+/** The OerError `action` throws; fails the test if it throws something else or nothing. */
+export function oerErrorOf(action: () => unknown): OerError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof OerError) return error;
+    throw error;
+  }
+  throw new Error('expected an OerError');
+}

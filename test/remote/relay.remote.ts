@@ -7,6 +7,7 @@
  * relay that honours NIP-40 drops them soon after. Without RELAY_URL every test is skipped.
  */
 import { createRequire } from 'node:module';
+import type { NostrEvent } from '../../src/nostr/event';
 import WebSocket from 'ws';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,15 +27,7 @@ const btpUrl = () => {
 };
 
 type Message = unknown[];
-interface Event {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-  sig: string;
-}
+type Event = NostrEvent;
 
 /** A WebSocket client that keeps every relay message and waits for the next one that matches. */
 class Client {
