@@ -24,6 +24,7 @@ import { StreamReceiver } from '../payments/stream-receiver';
 import { openDatabase } from '../storage/database';
 import { EventStore } from '../storage/events';
 import { startExpirationPurge } from '../storage/expiration-purge';
+import { Checkpointer } from '../storage/checkpointer';
 import { Committer } from '../storage/committer';
 import { WriteQueue } from '../storage/write-queue';
 
@@ -50,6 +51,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       ? setInterval(() => economics.snapshot(), config.economicSnapshotInterval * 1000).unref()
       : undefined;
   const committer = new Committer(db, `${databaseFile(config.dataDir)}-wal`, (err) => log.error({ err }, 'commit failed'));
+  const checkpointer = new Checkpointer(databaseFile(config.dataDir), (err) => log.error({ err }, 'checkpoint failed'));
+  committer.onCommit = () => checkpointer.committed();
   const writer = new WriteQueue(committer, store, billing(ledger), (err) => log.error({ err }, 'event write failed'));
   const prices = pricesFrom(config);
   const relay = new Relay(config, store, writer, prices, log);
@@ -145,7 +148,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
         await connector.drain(3000);
-        // Answers to everything written so far go out before the sockets close.
+        // Answers to everything received so far go out before the sockets close.
+        await relay.verified();
         writer.flush();
         await committer.settled();
         await nextTurn();
@@ -153,6 +157,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         btp.closeAll();
         receiver.close();
         app.close();
+        await relay.verified();
         // Packets still being forwarded see their link close and void their transfers; commit that too.
         await connector.drain(1000);
         await nextTurn();
@@ -164,6 +169,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         await ops.stop();
         committer.commit(); // whatever a late callback wrote meanwhile: no transaction may stay open below
         committer.close();
+        await checkpointer.close();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
         log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load';
 import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForId, type NostrEvent } from '../nostr/event';
-import { verifySignature } from '../nostr/verify';
+import { VerifyQueue } from '../nostr/verify';
 import { priceOf, type Prices } from '../payments/pricing';
 import type { EventStore } from '../storage/events';
 import type { WriteQueue, WriteResult } from '../storage/write-queue';
@@ -53,7 +53,8 @@ export interface RelayCounters {
 
 /**
  * The NIP-01 protocol, independent of transport: parse a client message, answer on the session, and fan out
- * stored events to live subscriptions. Hot path: parse → shape → id → signature → group commit → OK → fan-out.
+ * stored events to live subscriptions. Hot path: parse → shape → id → signature (batched, off the loop) → group
+ * commit → OK → fan-out.
  */
 export class Relay {
   readonly subscriptions = new SubscriptionIndex();
@@ -64,6 +65,7 @@ export class Relay {
   private negentropy?: NegentropyHandler;
   /** What EVENT, AUTH, REQ and COUNT are checked against (src/relay/policies), built from the settings. */
   readonly policies: RelayPolicies;
+  private readonly signatures: VerifyQueue;
 
   constructor(
     private readonly config: Config,
@@ -73,6 +75,12 @@ export class Relay {
     private readonly log: Logger,
   ) {
     this.policies = relayPolicies(config);
+    this.signatures = new VerifyQueue((err) => log.error({ err }, 'event handling failed'));
+  }
+
+  /** Resolves once every EVENT received so far is past its signature check (and so submitted or answered). */
+  verified(): Promise<void> {
+    return this.signatures.idle();
   }
 
   /** A new session: sends the NIP-42 challenge at once when reading needs authentication. */
@@ -142,7 +150,13 @@ export class Relay {
     if (refusal) return this.refuse(session, e, refusal);
     const serialized = serializeForId(e);
     if (computeId(serialized) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
-    if (!verifySignature(e.id, e.pubkey, e.sig)) return this.refuse(session, e, 'invalid: signature does not verify');
+    this.signatures.verify(e.id, e.pubkey, e.sig, (valid) =>
+      valid ? this.onVerifiedEvent(session, e, serialized, received) : this.refuse(session, e, 'invalid: signature does not verify'),
+    );
+  }
+
+  private onVerifiedEvent(session: Session, e: NostrEvent, serialized: string, received: number): void {
+    const now = Math.floor(Date.now() / 1000);
     // A replay of a stored event is answered before the per-pubkey limit, so replays cannot spend its author's tokens.
     if (this.store.has(e.id)) {
       this.observer?.eventDuplicate();

@@ -21,7 +21,9 @@ interface Turn {
  * the turn. The commit does not wait for the disk (synchronous=NORMAL); one fsync of the WAL per commit runs on
  * libuv's thread pool while the loop goes on, and each write's `durable` resolves after that fsync, so whoever
  * must not answer before the data is on disk (an `OK true`, a Fulfill that credited a balance) waits for it:
- * synchronous=FULL's guarantee without blocking the loop.
+ * synchronous=FULL's guarantee without blocking the loop. While an fsync is under way, later turns' writes join
+ * the open transaction, which commits when that fsync returns: their answers could not go out sooner anyway, and
+ * under load a commit then carries many turns' writes (each commit's cost is mostly per page, not per write).
  *
  * A write that throws (a disk error, a bug) rolls its whole turn back and resolves every `durable` of that turn
  * false. A failed fsync cannot be retried safely (the kernel may have dropped the pages), so it marks the store
@@ -31,9 +33,14 @@ export class Committer {
   private turn?: Turn;
   private synced: Promise<boolean> = Promise.resolve(true);
   private walFd?: number;
+  /** fsyncs under way: while there is one, the open transaction waits (see above). */
+  private syncing = 0;
+  private commitDeferred = false;
   broken = false;
   commits = 0;
   writes = 0;
+  /** Runs after each commit (before its fsync): the WAL has grown. */
+  onCommit?: () => void;
 
   constructor(
     private readonly db: Db,
@@ -84,6 +91,7 @@ export class Committer {
     try {
       this.db.exec('COMMIT');
       this.commits++;
+      this.onCommit?.();
     } catch (err) {
       committed = false;
       this.onError(err);
@@ -107,9 +115,14 @@ export class Committer {
     this.db.exec('BEGIN IMMEDIATE');
     const waiting: Turn['waiting'] = [];
     const durable = new Promise<boolean>((resolve) => waiting.push(resolve));
-    setImmediate(() => this.commit());
+    setImmediate(this.commitUnlessSyncing);
     return { waiting, durable };
   }
+
+  private readonly commitUnlessSyncing = () => {
+    if (this.syncing > 0) this.commitDeferred = true;
+    else this.commit();
+  };
 
   private abort(): void {
     const turn = this.turn;
@@ -122,8 +135,15 @@ export class Committer {
     if (!this.walFile) return Promise.resolve(true);
     // fsync is per file, not per descriptor: our read-only handle flushes what SQLite wrote through its own.
     const fd = (this.walFd ??= openSync(this.walFile, 'r'));
+    this.syncing++;
     return new Promise((resolve) =>
       fsync(fd, (err) => {
+        this.syncing--;
+        if (this.commitDeferred && this.syncing === 0) {
+          this.commitDeferred = false;
+          // after this poll phase, so the messages read in it join the commit
+          setImmediate(this.commitUnlessSyncing);
+        }
         if (err) {
           this.broken = true;
           this.onError(err);

@@ -157,10 +157,90 @@ function select(f: Filter, now: number, visibility?: Visibility, bounded = true)
 }
 
 /**
+ * The newest-first shapes whose matches an index holds entirely (authors, kinds, since, until; no ids, tags or
+ * search): the index that covers them, so the rows to serve can be chosen from it alone.
+ */
+function coveringIndex(f: Filter, visibility: Visibility | undefined): string | undefined {
+  if (f.ids || f.searchTerms || f.tags.length > 0) return undefined;
+  if (visibility && (!f.kinds || f.kinds.some((k) => visibility.kinds.includes(k)))) return undefined;
+  if (f.authors) return f.kinds ? 'events_by_author_kind' : 'events_by_author';
+  // One kind (or none) is already read in created_at order, and stops at the limit; several need a merge.
+  return f.kinds && f.kinds.length > 1 ? 'events_by_kind' : undefined;
+}
+
+/** Most index runs (one per author × kind) read one by one to find the cut; with more, all matches are sorted. */
+const MAX_RUNS = 32;
+
+/**
+ * A filter of several authors or kinds matches rows spread over several runs of its index: SQLite reads every
+ * match, each with its table row (and raw JSON), then sorts. At 1M events `authors` × 5 with `limit: 100` read
+ * ~3,500 rows to serve 100 (p99 65 ms). Here the index alone (pubkey, kind, created_at → seq) gives the created_at
+ * of the `limit`-th newest match, the cut: the newest `limit` entries of each run, merged. Only rows at or after
+ * the cut are read from the table, and the outer ORDER BY and LIMIT keep the exact NIP-01 order (ties at the cut
+ * included, lowest id first). Expired events, not yet purged, are left out inside (from the small
+ * events_expiring index) so they cannot take a place in the cut.
+ */
+function newestByIndex(f: Filter, index: string, limit: number, now: number): SqlQuery {
+  const range: string[] = [];
+  const rangeParams: (string | number)[] = [];
+  if (f.since !== undefined) {
+    range.push('created_at >= ?');
+    rangeParams.push(f.since);
+  }
+  if (f.until !== undefined) {
+    range.push('created_at <= ?');
+    rangeParams.push(f.until);
+  }
+  range.push('seq NOT IN (SELECT seq FROM events WHERE expires_at <= ?)');
+  rangeParams.push(now);
+
+  const where = [...range];
+  const params: (string | number)[] = [];
+  if (f.authors) {
+    where.unshift(`pubkey IN (${marks(f.authors.length)})`);
+    params.push(...f.authors);
+  }
+  if (f.kinds) {
+    where.splice(f.authors ? 1 : 0, 0, `kind IN (${marks(f.kinds.length)})`);
+    params.push(...f.kinds);
+  }
+  params.push(...rangeParams);
+  const matches = `FROM events INDEXED BY ${index} WHERE ${where.join(' AND ')}`;
+
+  // each run once: a run listed twice would count its entries twice and raise the cut
+  const authors = f.authors ? [...new Set(f.authors)] : [undefined];
+  const kinds = f.kinds ? [...new Set(f.kinds)] : [undefined];
+  let cut = `SELECT created_at ${matches} ORDER BY created_at DESC LIMIT 1 OFFSET ?`;
+  let cutParams: (string | number)[] = [...params, limit - 1];
+  if (authors.length * kinds.length <= MAX_RUNS) {
+    const runs: string[] = [];
+    cutParams = [];
+    for (const author of authors) {
+      for (const kind of kinds) {
+        const run = [...(author === undefined ? [] : ['pubkey = ?']), ...(kind === undefined ? [] : ['kind = ?']), ...range];
+        runs.push(`SELECT created_at FROM (SELECT created_at FROM events INDEXED BY ${index} WHERE ${run.join(' AND ')} ORDER BY created_at DESC LIMIT ?)`);
+        cutParams.push(...(author === undefined ? [] : [author]), ...(kind === undefined ? [] : [kind]), ...rangeParams, limit);
+      }
+    }
+    cut = `SELECT created_at FROM (${runs.join(' UNION ALL ')}) ORDER BY created_at DESC LIMIT 1 OFFSET ?`;
+    cutParams.push(limit - 1);
+  }
+  return {
+    sql:
+      `SELECT e.id, e.created_at, e.raw FROM events e WHERE e.seq IN ` +
+      `(SELECT seq ${matches} AND created_at >= coalesce((${cut}), ${Number.MIN_SAFE_INTEGER})) ` +
+      'ORDER BY e.created_at DESC, e.id LIMIT ?',
+    params: [...params, ...cutParams, limit],
+  };
+}
+
+/**
  * Turns one filter into one SELECT of (id, created_at, raw), `limit` pushed into SQL: newest first, or for a
  * NIP-50 search best ranked first.
  */
 export function buildQuery(f: Filter, limit: number, now: number, visibility?: Visibility): SqlQuery {
+  const index = coveringIndex(f, visibility);
+  if (index) return newestByIndex(f, index, limit, now);
   const s = select(f, now, visibility);
   return {
     sql: `SELECT e.id, e.created_at, e.raw FROM ${s.from} WHERE ${s.where.join(' AND ')} ORDER BY ${s.order} LIMIT ?`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { verifySchnorr } from 'tiny-secp256k1';
 import { describe, expect, it } from 'vitest';
-import { verifier, verifySignature } from '../../src/nostr/verify';
+import { verifier, verifySignature, VerifyQueue } from '../../src/nostr/verify';
 import { signer } from '../helpers/client';
 
 describe('signature verification', () => {
@@ -41,5 +41,52 @@ describe('signature verification', () => {
 
   it('rejects wrong lengths without throwing', () => {
     expect(verifySignature('ab', 'cd', 'ef')).toBe(false);
+  });
+});
+
+describe('VerifyQueue', () => {
+  const s = signer();
+  // valid and tampered signatures interleaved, more than one thread-pool task's worth
+  const cases = Array.from({ length: 300 }, (_, i) => {
+    const e = s.sign({ content: `q${i}` });
+    const valid = i % 3 !== 0;
+    return { id: e.id, pubkey: e.pubkey, sig: valid ? e.sig : e.sig.slice(0, 20) + (e.sig[20] === '0' ? '1' : '0') + e.sig.slice(21), valid };
+  });
+  const wasm = { name: 'wasm', verify: (id: Buffer, pk: Buffer, sig: Buffer) => {
+    try {
+      return verifySchnorr(id, pk, sig);
+    } catch {
+      return false;
+    }
+  } };
+
+  for (const [name, v] of [[verifier.name, verifier], ['wasm (on the loop)', wasm]] as const) {
+    it(`answers every check in the order asked, off the caller's turn (${name})`, async () => {
+      const q = new VerifyQueue((err) => { throw err; }, v);
+      const answers: [number, boolean][] = [];
+      cases.forEach((c, i) => q.verify(c.id, c.pubkey, c.sig, (ok) => answers.push([i, ok])));
+      expect(answers).toEqual([]);
+      await q.idle();
+      expect(answers).toEqual(cases.map((c, i) => [i, c.valid]));
+      await q.idle(); // nothing pending: resolves at once
+    });
+  }
+
+  it.runIf(verifier.verifyBatch)('the native batch refuses buffers of the wrong sizes', () => {
+    expect(() => verifier.verifyBatch!(Buffer.alloc(100), Buffer.alloc(1), () => {})).toThrow(TypeError);
+    expect(() => verifier.verifyBatch!(Buffer.alloc(128), Buffer.alloc(1), undefined as never)).toThrow(TypeError);
+  });
+
+  it('an answer that throws is reported and the others are still answered', async () => {
+    const errors: unknown[] = [];
+    const q = new VerifyQueue((err) => errors.push(err));
+    const answered: boolean[] = [];
+    q.verify(cases[1].id, cases[1].pubkey, cases[1].sig, () => {
+      throw new Error('boom');
+    });
+    q.verify(cases[2].id, cases[2].pubkey, cases[2].sig, (ok) => answered.push(ok));
+    await q.idle();
+    expect(answered).toEqual([true]);
+    expect(String(errors[0])).toMatch(/boom/);
   });
 });

@@ -76,4 +76,24 @@ describe('Committer', () => {
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
     db.close();
   });
+
+  it('while a commit is being synced, later turns join the next transaction, answered in order', async () => {
+    const { db, other } = open('e.sqlite');
+    const c = new Committer(db, `${db.name}-wal`, (e) => { throw e; });
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const answered: number[] = [];
+    const turns = 200;
+    for (let i = 0; i < turns; i++) {
+      void c.run(() => insert.run(i)).durable.then((ok) => ok && answered.push(i));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await c.settled()).toBe(true);
+    expect(answered).toEqual(Array.from({ length: turns }, (_, i) => i));
+    // one fsync takes far longer than one turn, so turns share commits (each turn alone would be 200 commits)
+    expect(c.commits).toBeLessThan(turns / 2);
+    const reader = other();
+    expect(reader.prepare('SELECT count(*) FROM t').pluck().get()).toBe(turns);
+    reader.close();
+    db.close();
+  });
 });

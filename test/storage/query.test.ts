@@ -89,6 +89,19 @@ describe('filter → SQL', () => {
     }
   });
 
+  it('agrees with matchFilter when a filter spans more index runs than are merged one by one', () => {
+    const many = [...authors, ...Array.from({ length: 40 }, (_, i) => hex(5000 + i))];
+    for (const raw of [
+      { authors: many, limit: 30 },
+      { authors: many, kinds: [1, 7], limit: 25 },
+      { authors: many, kinds: [1], since: 1_700_000_100, limit: 10 },
+    ]) {
+      const got = store.query([filter(raw)], 100).map((r) => (JSON.parse(r) as NostrEvent).id);
+      expect(got).toEqual(reference([filter(raw)], 100));
+      expect(got.length).toBeGreaterThan(0);
+    }
+  });
+
   it('keeps one version per replaceable and addressable address', () => {
     const pk = hex(9999);
     const mk = (id: number, kind: number, created_at: number, tags: string[][] = []): NostrEvent => ({
@@ -112,6 +125,20 @@ describe('filter → SQL', () => {
     expect(store.query([filter({ ids: [e.id] })], 10, 1_700_000_050)).toHaveLength(1);
     expect(store.query([filter({ ids: [e.id] })], 10, 1_700_000_100)).toHaveLength(0);
   });
+
+  it('does not let expired, unpurged events take places in a limit chosen from an index', () => {
+    const pk = hex(6);
+    const mk = (n: number, expiration?: number): NostrEvent => ({
+      id: hex(888_000 + n), pubkey: pk, created_at: 1_800_000_000 + n, kind: 1,
+      tags: expiration ? [['expiration', String(expiration)]] : [], content: '', sig: '0'.repeat(128),
+    });
+    // the three newest have expired by `now`; the limit must be filled from the older ones
+    const stored = [mk(1), mk(2), mk(3), mk(4, 1_800_000_010), mk(5, 1_800_000_010), mk(6, 1_800_000_010)];
+    db.transaction(() => stored.forEach((e) => store.insert(e, canonicalJson(e))))();
+    const ids = (f: object) => store.query([filter(f)], 10, 1_800_000_020).map((raw) => (JSON.parse(raw) as NostrEvent).id);
+    expect(ids({ authors: [pk, hex(7)], limit: 2 })).toEqual([mk(3).id, mk(2).id]);
+    expect(ids({ authors: [pk], kinds: [1, 7], limit: 3 })).toEqual([mk(3).id, mk(2).id, mk(1).id]);
+  });
 });
 
 describe('query plans', () => {
@@ -132,9 +159,21 @@ describe('query plans', () => {
   ];
   it.each(shapes)('%s uses an index', (_name, raw) => {
     const plan = store.explain(filter(raw), 100).join('\n');
-    expect(plan).not.toMatch(/SCAN e\b(?! USING)/);
+    expect(plan).not.toMatch(/SCAN (e|events)\b(?! USING)/);
     expect(plan).not.toMatch(/SCAN (t|x)\b(?! USING)/);
     expect(plan).toMatch(/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|USING PRIMARY KEY/);
+  });
+
+  it('several authors or kinds pick the rows to serve from a covering index, then read only those', () => {
+    for (const [raw, index] of [
+      [{ authors: [authors[0], authors[1]], kinds: [1], limit: 100 }, 'events_by_author_kind'],
+      [{ authors: [authors[0], authors[1]], limit: 100 }, 'events_by_author'],
+      [{ kinds: [1, 7], since: 1_700_000_050, limit: 100 }, 'events_by_kind'],
+    ] as const) {
+      const plan = store.explain(filter(raw), 100).join('\n');
+      expect(plan).toMatch(new RegExp(`SEARCH events USING COVERING INDEX ${index}`));
+      expect(plan).toMatch(/SEARCH e USING INTEGER PRIMARY KEY/);
+    }
   });
 
   it('global queries walk events_by_time without sorting everything', () => {
