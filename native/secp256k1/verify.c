@@ -59,17 +59,22 @@ static void batch_execute(napi_env env, void *data) {
   }
 }
 
+// Releases what a batch holds; each part only if it was made (calloc left the rest NULL).
+static void batch_free(napi_env env, batch *b) {
+  if (b->items_ref) napi_delete_reference(env, b->items_ref);
+  if (b->results_ref) napi_delete_reference(env, b->results_ref);
+  if (b->done_ref) napi_delete_reference(env, b->done_ref);
+  if (b->work) napi_delete_async_work(env, b->work);
+  free(b);
+}
+
 static void batch_complete(napi_env env, napi_status status, void *data) {
   batch *b = data;
   napi_value done, global;
   (void)status;
   napi_get_reference_value(env, b->done_ref, &done);
   napi_get_global(env, &global);
-  napi_delete_reference(env, b->items_ref);
-  napi_delete_reference(env, b->results_ref);
-  napi_delete_reference(env, b->done_ref);
-  napi_delete_async_work(env, b->work);
-  free(b);
+  batch_free(env, b);
   // An exception thrown by done() is reported by Node as uncaught, as for any callback.
   napi_call_function(env, global, done, 0, NULL, NULL);
 }
@@ -95,12 +100,19 @@ static napi_value verify_batch(napi_env env, napi_callback_info info) {
   b->results = results;
   b->count = results_len;
   // The references keep both buffers (and so their memory) alive until the batch completes.
-  napi_create_reference(env, argv[0], 1, &b->items_ref);
-  napi_create_reference(env, argv[1], 1, &b->results_ref);
-  napi_create_reference(env, argv[2], 1, &b->done_ref);
-  napi_create_string_utf8(env, "nostr_secp256k1.verifyBatch", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, batch_execute, batch_complete, b, &b->work);
-  napi_queue_async_work(env, b->work);
+  if (napi_create_reference(env, argv[0], 1, &b->items_ref) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &b->results_ref) != napi_ok ||
+      napi_create_reference(env, argv[2], 1, &b->done_ref) != napi_ok ||
+      napi_create_string_utf8(env, "nostr_secp256k1.verifyBatch", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, batch_execute, batch_complete, b, &b->work) != napi_ok) {
+    batch_free(env, b);
+    napi_throw_error(env, NULL, "verifyBatch: cannot start the batch");
+    return NULL;
+  }
+  if (napi_queue_async_work(env, b->work) != napi_ok) {
+    batch_free(env, b);
+    napi_throw_error(env, NULL, "verifyBatch: cannot queue the batch");
+  }
   return NULL;
 }
 

@@ -58,6 +58,12 @@ interface Batch {
 /** Records per thread-pool task: small enough that a burst spreads over the pool's threads. */
 const BATCH = 64;
 const RECORD = 128;
+/**
+ * Checks waiting at most: about 0.2 s of work for the addon on two cores (bench/verify.mjs). Verifying no longer
+ * blocks the loop, so without a bound a flood would be read off the sockets faster than it is verified and queue
+ * up in memory; past it, events are refused until the queue drains.
+ */
+export const MAX_PENDING_CHECKS = 8192;
 
 /**
  * The signature checks of the relay's hot path. Checks asked for in one event-loop turn are verified together
@@ -68,23 +74,37 @@ const RECORD = 128;
 export class VerifyQueue {
   private queued: { id: string; pubkey: string; sig: string; answer: Answer }[] = [];
   private readonly inFlight: Batch[] = [];
-  private whenIdle: (() => void)[] = [];
+  private asked = 0;
+  private answered = 0;
+  private waiting: { upTo: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly onError: (err: unknown) => void,
     private readonly v: Verifier = verifier,
+    private readonly limit = MAX_PENDING_CHECKS,
   ) {}
 
-  /** Asks whether `sig` is `pubkey`'s signature of `id` (hex, already checked for length); `answer` runs later. */
-  verify(id: string, pubkey: string, sig: string, answer: Answer): void {
-    if (this.queued.length === 0) setImmediate(() => this.flush());
-    this.queued.push({ id, pubkey, sig, answer });
+  /** Checks asked for and not answered yet. */
+  get pending(): number {
+    return this.asked - this.answered;
   }
 
-  /** Resolves once every check asked for so far has been answered. */
+  /**
+   * Asks whether `sig` is `pubkey`'s signature of `id` (hex, already checked for length); `answer` runs later.
+   * False, and no answer, when `limit` checks are already waiting.
+   */
+  verify(id: string, pubkey: string, sig: string, answer: Answer): boolean {
+    if (this.pending >= this.limit) return false;
+    if (this.queued.length === 0) setImmediate(() => this.flush());
+    this.queued.push({ id, pubkey, sig, answer });
+    this.asked++;
+    return true;
+  }
+
+  /** Resolves once every check asked for so far has been answered (later ones are not waited for). */
   idle(): Promise<void> {
-    if (this.queued.length === 0 && this.inFlight.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.whenIdle.push(resolve));
+    if (this.answered === this.asked) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ upTo: this.asked, resolve }));
   }
 
   private flush(): void {
@@ -129,6 +149,7 @@ export class VerifyQueue {
     while (this.inFlight.length > 0 && this.inFlight[0].results) {
       const { answers, results } = this.inFlight.shift()!;
       for (let i = 0; i < answers.length; i++) {
+        this.answered++;
         try {
           answers[i](results![i] === 1);
         } catch (err) {
@@ -137,10 +158,10 @@ export class VerifyQueue {
         }
       }
     }
-    if (this.inFlight.length === 0 && this.queued.length === 0) {
-      const waiting = this.whenIdle;
-      this.whenIdle = [];
-      for (const resolve of waiting) resolve();
+    if (this.waiting.length > 0) {
+      const done = this.waiting.filter((w) => w.upTo <= this.answered);
+      this.waiting = this.waiting.filter((w) => w.upTo > this.answered);
+      for (const w of done) w.resolve();
     }
   }
 }

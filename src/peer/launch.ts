@@ -167,9 +167,10 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         economics.snapshot();
         // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
         await ops.stop();
-        committer.commit(); // whatever a late callback wrote meanwhile: no transaction may stay open below
-        committer.close();
         await checkpointer.close();
+        // Whatever a late callback wrote meanwhile; nothing awaits between here and close, so no write can follow.
+        committer.commit();
+        committer.close();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
         log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');

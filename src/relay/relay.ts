@@ -5,7 +5,7 @@ import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForI
 import { VerifyQueue } from '../nostr/verify';
 import { priceOf, type Prices } from '../payments/pricing';
 import type { EventStore } from '../storage/events';
-import type { WriteQueue, WriteResult } from '../storage/write-queue';
+import { LOST_MESSAGE, type WriteQueue, type WriteResult } from '../storage/write-queue';
 import { closedMessage, countMessage, eoseMessage, eventMessage, noticeMessage, okMessage } from './messages';
 import { authMessage, challengeOf, handleAuth } from './nip42';
 import { refuseEvent, refuseFilters } from './policies/policy';
@@ -150,17 +150,22 @@ export class Relay {
     if (refusal) return this.refuse(session, e, refusal);
     const serialized = serializeForId(e);
     if (computeId(serialized) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
-    this.signatures.verify(e.id, e.pubkey, e.sig, (valid) =>
+    const asked = this.signatures.verify(e.id, e.pubkey, e.sig, (valid) =>
       valid ? this.onVerifiedEvent(session, e, serialized, received) : this.refuse(session, e, 'invalid: signature does not verify'),
     );
+    if (!asked) this.refuse(session, e, 'rate-limited: the relay is busy; try again shortly');
   }
 
   private onVerifiedEvent(session: Session, e: NostrEvent, serialized: string, received: number): void {
     const now = Math.floor(Date.now() / 1000);
     // A replay of a stored event is answered before the per-pubkey limit, so replays cannot spend its author's tokens.
     if (this.store.has(e.id)) {
-      this.observer?.eventDuplicate();
-      return void session.send(okMessage(e.id, true, 'duplicate: already have this event'));
+      // The stored copy may be in a transaction not yet on disk: say "already have" only once it is.
+      return this.writer.afterPending((durable) => {
+        if (!durable) return this.refuse(session, e, LOST_MESSAGE);
+        this.observer?.eventDuplicate();
+        session.send(okMessage(e.id, true, 'duplicate: already have this event'));
+      });
     }
     const distrust = refuseEvent(this.policies.verifiedEvent, e, session, now);
     if (distrust) return this.refuse(session, e, distrust);

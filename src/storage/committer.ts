@@ -87,19 +87,25 @@ export class Committer {
     const turn = this.turn;
     if (!turn) return;
     this.turn = undefined;
-    let committed = true;
-    try {
-      this.db.exec('COMMIT');
-      this.commits++;
-      this.onCommit?.();
-    } catch (err) {
-      committed = false;
-      this.onError(err);
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    let committed = false;
+    if (this.broken) {
+      // a turn opened before an fsync failed: its frames would follow frames that may be lost, so it is not kept
+      this.db.exec('ROLLBACK');
+    } else {
+      try {
+        this.db.exec('COMMIT');
+        this.commits++;
+        committed = true;
+      } catch (err) {
+        this.onError(err);
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
     }
+    if (committed) this.onCommit?.();
     const flushed = committed ? this.sync() : Promise.resolve(false);
-    // in order: a turn's writes are answered only after the turns before it
-    this.synced = this.synced.then(() => flushed);
+    // In order: a turn's writes are answered only after the turns before it, and not at all once an fsync failed
+    // (broken), even if this turn's own fsync succeeded: recovery stops at the first bad frame of the WAL.
+    this.synced = this.synced.then(() => flushed.then((ok) => ok && !this.broken));
     void this.synced.then((ok) => {
       for (const resolve of turn.waiting) resolve(ok);
     });

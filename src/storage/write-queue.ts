@@ -8,7 +8,9 @@ export type WriteResult =
   | { status: 'unpaid'; price: bigint; balance: bigint }
   | { status: 'error'; message: string };
 
-const LOST: WriteResult = Object.freeze({ status: 'error', message: 'error: could not store the event, try again' });
+/** The answer to a write whose transaction did not reach the disk. */
+export const LOST_MESSAGE = 'error: could not store the event, try again';
+const LOST: WriteResult = Object.freeze({ status: 'error', message: LOST_MESSAGE });
 
 /**
  * The relay's writes through the group committer: an event and its charge are written in the same transaction
@@ -61,8 +63,11 @@ export class WriteQueue {
     );
   }
 
-  /** Runs `fn` after the answers (and so the fan-out) of every write made so far. */
-  afterPending(fn: () => void): void {
+  /**
+   * Runs `fn` after the answers (and so the fan-out) of every write made so far, with whether the last of them
+   * reached the disk.
+   */
+  afterPending(fn: (durable: boolean) => void): void {
     void this.committer.settled().then(fn);
   }
 

@@ -77,6 +77,45 @@ describe('VerifyQueue', () => {
     expect(() => verifier.verifyBatch!(Buffer.alloc(128), Buffer.alloc(1), undefined as never)).toThrow(TypeError);
   });
 
+  it('idle() waits for the checks asked before it, not for those that keep coming', async () => {
+    const q = new VerifyQueue((err) => { throw err; });
+    let answered = 0;
+    let stop = false;
+    const ask = (i: number) => q.verify(cases[i % cases.length].id, cases[i % cases.length].pubkey, cases[i % cases.length].sig, () => answered++);
+    for (let i = 0; i < 100; i++) ask(i);
+    // a steady stream: every turn asks for more
+    const more = () => {
+      if (stop) return;
+      for (let i = 0; i < 5; i++) ask(i);
+      setImmediate(more);
+    };
+    more();
+    await q.idle();
+    stop = true;
+    expect(answered).toBeGreaterThanOrEqual(100);
+    await q.idle();
+    expect(q.pending).toBe(0);
+  });
+
+  it('refuses checks past its limit until answers make room; an answer may ask again', async () => {
+    const q = new VerifyQueue((err) => { throw err; }, verifier, 3);
+    const answers: string[] = [];
+    const c = cases[1];
+    expect(q.verify(c.id, c.pubkey, c.sig, () => {
+      answers.push('a');
+      // asked from inside an answer: queued for the next batch
+      expect(q.verify(c.id, c.pubkey, c.sig, () => answers.push('d'))).toBe(true);
+    })).toBe(true);
+    expect(q.verify(c.id, c.pubkey, c.sig, () => answers.push('b'))).toBe(true);
+    expect(q.verify(c.id, c.pubkey, c.sig, () => answers.push('c'))).toBe(true);
+    expect(q.verify(c.id, c.pubkey, c.sig, () => answers.push('x'))).toBe(false);
+    expect(q.pending).toBe(3);
+    await q.idle();
+    await q.idle();
+    expect(answers).toEqual(['a', 'b', 'c', 'd']);
+    expect(q.pending).toBe(0);
+  });
+
   it('an answer that throws is reported and the others are still answered', async () => {
     const errors: unknown[] = [];
     const q = new VerifyQueue((err) => errors.push(err));

@@ -149,8 +149,9 @@ export class Harness {
     return b ? b.creditsPosted - b.debitsPosted : 0n;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.receiver.close();
+    await this.relay.verified();
     this.writer.flush();
     this.db.close();
     rmSync(this.dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ const conns: any[] = [];
 afterEach(async () => {
   for (const c of conns.splice(0)) c.destroy();
   await new Promise((r) => setTimeout(r, 20));
-  h.close();
+  await h.close();
 });
 
 const payerKey = generateSecretKey();
@@ -145,7 +145,7 @@ describe('a paid session', () => {
     const other = h.session();
     const stored = Array.from({ length: 150 }, (_, i) => sign(`${i} ${'x'.repeat(1000)}`, 30_001 + i));
     for (const ev of stored) h.relay.handle(other, JSON.stringify(['EVENT', ev]));
-    await new Promise((r) => setImmediate(r));
+    await h.relay.verified();
     h.writer.flush();
     const conn = await open();
     const { reader, write } = session(conn);
@@ -164,7 +164,7 @@ describe('a paid session', () => {
     h = new Harness({ limits: { maxBufferedOutput: 8192 } });
     const other = h.session();
     for (let i = 0; i < 20; i++) h.relay.handle(other, JSON.stringify(['EVENT', sign(`${i} ${'y'.repeat(1000)}`, 1)]));
-    await new Promise((r) => setImmediate(r));
+    await h.relay.verified();
     h.writer.flush();
     const conn = await open();
     const stream = conn.createStream();

@@ -296,8 +296,8 @@ describe('fulfilled packets', () => {
     expect(h.receiver.connectionCount).toBe(0);
   });
 
-  it('the least recently used connection is closed beyond maxConnections, with its sessions', () => {
-    h.close();
+  it('the least recently used connection is closed beyond maxConnections, with its sessions', async () => {
+    await h.close();
     h = new Harness({ limits: { maxConnections: 2 } });
     h.plugin('alice');
     const req = (i: number) => new TextEncoder().encode(`["REQ","s${i}",{"kinds":[1]}]\n`);

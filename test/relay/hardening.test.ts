@@ -30,6 +30,19 @@ describe('hardening', () => {
     await attacker.close();
   });
 
+  it('says "duplicate" of a copy still in an open commit only after that commit is on disk', async () => {
+    const ev = signer().sign({ content: 'twice in one burst' });
+    const burst = await TestClient.connect(peer.url);
+    burst.send(['EVENT', ev]);
+    burst.send(['EVENT', ev]);
+    const first = await burst.next((m) => m[0] === 'OK');
+    const second = await burst.next((m) => m[0] === 'OK');
+    // the stored answer comes first: the duplicate's waited for the same commit
+    expect(first).toEqual(['OK', ev.id, true, '']);
+    expect(second).toEqual(['OK', ev.id, true, expect.stringMatching(/^duplicate:/)]);
+    await burst.close();
+  });
+
   it('a refused COUNT does not end a live REQ of the same id', async () => {
     const author = signer();
     await c.req('live', { authors: [author.pubkey] });
