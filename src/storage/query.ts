@@ -194,17 +194,12 @@ function newestByIndex(f: Filter, index: string, limit: number, now: number): Sq
   range.push('seq NOT IN (SELECT seq FROM events WHERE expires_at <= ?)');
   rangeParams.push(now);
 
-  const where = [...range];
-  const params: (string | number)[] = [];
-  if (f.authors) {
-    where.unshift(`pubkey IN (${marks(f.authors.length)})`);
-    params.push(...f.authors);
-  }
-  if (f.kinds) {
-    where.splice(f.authors ? 1 : 0, 0, `kind IN (${marks(f.kinds.length)})`);
-    params.push(...f.kinds);
-  }
-  params.push(...rangeParams);
+  const where = [
+    ...(f.authors ? [`pubkey IN (${marks(f.authors.length)})`] : []),
+    ...(f.kinds ? [`kind IN (${marks(f.kinds.length)})`] : []),
+    ...range,
+  ];
+  const params = [...(f.authors ?? []), ...(f.kinds ?? []), ...rangeParams];
   const matches = `FROM events INDEXED BY ${index} WHERE ${where.join(' AND ')}`;
 
   // each run once: a run listed twice would count its entries twice and raise the cut
