@@ -8,6 +8,7 @@ import type { Relay, RelayObserver } from '../relay/relay';
 import type { WriteQueue } from '../storage/write-queue';
 import { VERSION } from '../version';
 import type { BackupStatus } from './backup/schedule-backups';
+import { MAX_PENDING_CHECKS } from '../nostr/verify';
 import { LatencyHistogram } from './latency-histogram';
 import type { MoneyView } from './money';
 
@@ -17,13 +18,18 @@ export interface MetricSources {
   /** Open NIP-01 WebSocket connections. */
   connections(): number;
   writer: WriteQueue;
+  /** WAL copies done by the checkpointer thread. */
+  checkpoints(): number;
   connector: Connector;
   money: MoneyView;
   databaseFile: string;
   backups: BackupStatus;
 }
 
-/** From EVENT to `OK true`: verification is ~50 µs, a group commit adds up to one event-loop turn and an fsync. */
+/**
+ * From EVENT to `OK true`: the turn's signature checks on the thread pool, then a group commit that may wait for
+ * the previous commit's fsync, then its own.
+ */
 const INGEST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 /** One REQ's SQL: an index range is sub-millisecond; a scan of a big table is what the upper buckets catch. */
 const QUERY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -125,6 +131,8 @@ export class PeerMetrics {
     mirror('nostr_fanout_deliveries_total', 'Stored or ephemeral events delivered to live subscriptions.', () => s.relay.counters.fanout);
     mirror('nostr_write_batches_total', 'Group-commit transactions written.', () => s.writer.batches);
     gauge('nostr_write_queue_events', 'Events waiting for the next group commit.', () => s.writer.pending);
+    gauge('nostr_signature_checks_pending', `EVENTs waiting for their signature check (refused past ${MAX_PENDING_CHECKS}).`, () => s.relay.signatureChecksPending);
+    mirror('peer_wal_checkpoints_total', 'Copies of the WAL into the database file by the checkpointer thread.', s.checkpoints);
     this.registry.registerMetric(this.ingest as never);
     this.registry.registerMetric(this.query as never);
 

@@ -23,6 +23,7 @@ export interface OpsParts {
   relay: Relay;
   connections(): number;
   writer: WriteQueue;
+  checkpoints(): number;
   connector: Connector;
   startedAt: number;
 }

@@ -121,7 +121,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     respondJson(res, ready ? '200 OK' : '503 Service Unavailable', { ready });
   });
   const ops = startOps({
-    config, log, app, db, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer, connector, startedAt,
+    config, log, app, db, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer,
+    checkpoints: () => checkpointer.runs, connector, startedAt,
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 

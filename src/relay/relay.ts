@@ -78,6 +78,11 @@ export class Relay {
     this.signatures = new VerifyQueue((err) => log.error({ err }, 'event handling failed'));
   }
 
+  /** EVENTs waiting for their signature check. */
+  get signatureChecksPending(): number {
+    return this.signatures.pending;
+  }
+
   /** Resolves once every EVENT received so far is past its signature check (and so submitted or answered). */
   verified(): Promise<void> {
     return this.signatures.idle();

@@ -62,6 +62,8 @@ describe('/metrics', () => {
       nostr_req_query_duration_seconds: 'histogram',
       nostr_fanout_deliveries_total: 'counter',
       peer_database_size_bytes: 'gauge',
+      nostr_signature_checks_pending: 'gauge',
+      peer_wal_checkpoints_total: 'counter',
       ilp_packets_total: 'counter',
       ledger_revenue_total: 'counter',
       ledger_balances_outstanding: 'gauge',
@@ -98,6 +100,14 @@ describe('/metrics', () => {
     expect(value(m, 'nostr_req_query_duration_seconds_count')).toBe(1);
     expect(value(m, 'nostr_fanout_deliveries_total')).toBe(2);
     expect(value(m, 'peer_database_size_bytes', { file: 'main' })).toBeGreaterThan(0);
+    expect(value(m, 'nostr_signature_checks_pending')).toBe(0);
+    // the checkpointer thread copies the WAL back shortly after commits
+    let checkpoints = value(m, 'peer_wal_checkpoints_total');
+    for (let i = 0; i < 40 && checkpoints === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      checkpoints = value(await scrape(), 'peer_wal_checkpoints_total');
+    }
+    expect(checkpoints).toBeGreaterThan(0);
     expect(value(m, 'ledger_revenue_total')).toBe(200);
     expect(value(m, 'ledger_balances_outstanding')).toBe(800);
     expect(value(m, 'ledger_peer_position', { peer: 'alice' })).toBe(1000);
