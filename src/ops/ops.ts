@@ -61,7 +61,7 @@ export function startOps(p: OpsParts): Ops {
   let dashboard: Dashboard | undefined;
   if (config.dashboardUser && config.dashboardPassword) {
     dashboard = new Dashboard({ ...sources, db: p.db, metrics, errors, backupsDir: backupsDir(config.dataDir) });
-    dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword);
+    dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword, config.trustedProxies);
   }
   return {
     metrics,

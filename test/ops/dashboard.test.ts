@@ -42,6 +42,24 @@ beforeAll(async () => {
 afterAll(() => peer.stop());
 
 describe('/dashboard auth', () => {
+  it('stops checking guesses from an address after 10 wrong ones, with 429 and Retry-After', async () => {
+    const own = await startPeer({ DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
+    const get = (authorization?: string) =>
+      fetch(`${own.httpUrl}/dashboard/api/summary`, authorization ? { headers: { authorization } } : {});
+    try {
+      // asking without credentials (what a browser does first) is not a guess
+      for (let i = 0; i < 12; i++) expect((await get()).status).toBe(401);
+      for (let i = 0; i < 10; i++) expect((await get(basic(USER, `guess ${i}`))).status).toBe(401);
+      const refused = await get(basic(USER, 'guess 11'));
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      // not even the right password is checked until the address has a token again
+      expect((await get(basic(USER, PASSWORD))).status).toBe(429);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('asks for credentials with 401 and WWW-Authenticate when none are sent', async () => {
     for (const route of ['/dashboard', '/dashboard/', '/dashboard/dashboard.js', '/dashboard/api/summary']) {
       const res = await fetch(peer.httpUrl + route);

@@ -2,8 +2,11 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { IpList } from '../../config/ip-list';
 import { respond, respondJson } from '../../http/respond';
 import { dashboardDir } from '../../native';
+import { clientIp } from '../../relay/policies/client-ip';
+import { TokenBuckets } from '../../relay/policies/token-buckets';
 import type { Db } from '../../storage/database';
 import { VERSION } from '../../version';
 import { listBackups } from '../backup/backup-files';
@@ -23,6 +26,8 @@ export interface DashboardSources extends MetricSources {
 /** Ranges the page offers, in seconds; the in-memory history keeps a day, economic snapshots go further back. */
 const RANGES = new Set([900, 3600, 6 * 3600, 24 * 3600, 7 * 24 * 3600]);
 const MAX_POINTS = 360;
+/** Wrong credentials allowed per client address: 10 at once, then one every 6 s (a guess per 6 s, not thousands). */
+const LOGIN_FAILURES = { count: 10, seconds: 60 };
 
 const fileSize = (f: string) => {
   try {
@@ -164,8 +169,15 @@ const ASSETS: Record<string, string> = {
  * `GET /dashboard` (and its assets and `/dashboard/api/summary`) behind HTTP Basic Auth. Registered only when
  * DASHBOARD_USER and DASHBOARD_PASSWORD are both set; otherwise these paths fall through to the 404 route.
  */
-export function dashboardRoutes(app: TemplatedApp, dashboard: Dashboard, user: string, password: string): void {
+export function dashboardRoutes(
+  app: TemplatedApp,
+  dashboard: Dashboard,
+  user: string,
+  password: string,
+  trustedProxies: IpList,
+): void {
   const authorized = basicAuthChecker(user, password);
+  const failures = new TokenBuckets(LOGIN_FAILURES);
   const files = new Map<string, Buffer>();
   for (const name of Object.keys(ASSETS)) {
     try {
@@ -175,7 +187,19 @@ export function dashboardRoutes(app: TemplatedApp, dashboard: Dashboard, user: s
     }
   }
   const guard = (handler: (res: HttpResponse, req: HttpRequest) => void) => (res: HttpResponse, req: HttpRequest) => {
-    if (!authorized(req.getHeader('authorization'))) {
+    const header = req.getHeader('authorization');
+    const ip = clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), trustedProxies);
+    // Past the allowance of wrong credentials, none are checked at all until the address has a token again.
+    const wait = failures.wait(ip);
+    if (wait > 0) {
+      return respond(res, '429 Too Many Requests', 'text/plain; charset=utf-8', 'too many failed logins; try again later\n', [
+        ['Retry-After', String(wait)],
+        ...HEADERS,
+      ]);
+    }
+    if (!authorized(header)) {
+      // A request without credentials is a browser asking which scheme to use, not a guess.
+      if (header !== '') failures.take(ip);
       return respond(res, '401 Unauthorized', 'text/plain; charset=utf-8', 'authentication required\n', [
         ['WWW-Authenticate', 'Basic realm="peer dashboard", charset="UTF-8"'],
         ...HEADERS,
