@@ -115,6 +115,7 @@ export class PeerMetrics {
     gauge('nostr_subscriptions', 'Live subscriptions (open REQs) over all connections.', () => s.relay.subscriptions.size);
     mirror('nostr_events_received_total', 'EVENT messages received.', () => s.relay.counters.eventsReceived);
     mirror('nostr_events_stored_total', 'Events stored (new, accepted and committed).', () => s.relay.counters.eventsStored);
+    mirror('nostr_events_ephemeral_total', 'Ephemeral events accepted and fanned out (never stored).', () => s.relay.counters.eventsEphemeral);
     mirror('nostr_events_duplicate_total', 'Events already stored (answered OK true duplicate).', () => this.duplicates);
     const rejected = this.rejected;
     new Counter({

@@ -46,6 +46,8 @@ export interface RelayObserver {
 export interface RelayCounters {
   eventsReceived: number;
   eventsStored: number;
+  /** Ephemeral events accepted and fanned out (never stored). */
+  eventsEphemeral: number;
   eventsRejected: number;
   reqs: number;
   fanout: number;
@@ -58,7 +60,7 @@ export interface RelayCounters {
  */
 export class Relay {
   readonly subscriptions = new SubscriptionIndex();
-  readonly counters: RelayCounters = { eventsReceived: 0, eventsStored: 0, eventsRejected: 0, reqs: 0, fanout: 0 };
+  readonly counters: RelayCounters = { eventsReceived: 0, eventsStored: 0, eventsEphemeral: 0, eventsRejected: 0, reqs: 0, fanout: 0 };
   /** Set by the composition root when metrics are on. */
   observer?: RelayObserver;
   /** NIP-77 sessions, made at the first NEG-OPEN. */
@@ -178,12 +180,16 @@ export class Relay {
     const raw = canonicalJson(e);
     const payer = session.payer ?? e.pubkey;
     const price = priceOf(this.prices, e.kind, e.pubkey, Buffer.byteLength(serialized));
+    const ephemeral = kindClass(e.kind) === 'ephemeral';
     const answer = (result: WriteResult) => {
       switch (result.status) {
         case 'stored':
-          this.counters.eventsStored++;
           session.send(okMessage(e.id, true, ''));
-          this.observer?.eventStored((performance.now() - received) / 1000);
+          if (ephemeral) this.counters.eventsEphemeral++;
+          else {
+            this.counters.eventsStored++;
+            this.observer?.eventStored((performance.now() - received) / 1000);
+          }
           this.fanOut(e, raw);
           return;
         case 'duplicate':
@@ -199,7 +205,7 @@ export class Relay {
           session.send(okMessage(e.id, false, result.message));
       }
     };
-    if (kindClass(e.kind) !== 'ephemeral') this.writer.submit(e, raw, payer, price, answer);
+    if (!ephemeral) this.writer.submit(e, raw, payer, price, answer);
     else if (price > 0n) this.writer.chargeOnly(payer, price, answer);
     else answer({ status: 'stored' });
   }

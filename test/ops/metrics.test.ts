@@ -63,6 +63,7 @@ describe('/metrics', () => {
       nostr_fanout_deliveries_total: 'counter',
       peer_database_size_bytes: 'gauge',
       nostr_signature_checks_pending: 'gauge',
+      nostr_events_ephemeral_total: 'counter',
       peer_wal_checkpoints_total: 'counter',
       ilp_packets_total: 'counter',
       ledger_revenue_total: 'counter',
@@ -83,6 +84,7 @@ describe('/metrics', () => {
     for (const e of paid) expect((await c.publish(e))[2]).toBe(true);
     expect(await c.publish(paid[0])).toEqual(['OK', paid[0].id, true, expect.stringMatching(/^duplicate:/)]);
     expect((await c.publish(broke.sign({ content: 'no money' })))[3]).toMatch(/^restricted: payment required/);
+    expect((await c.publish(payer.sign({ kind: 20001, content: 'typing' })))[2]).toBe(true);
     const forged = { ...payer.sign({ content: 'x' }), content: 'changed' };
     expect((await c.publish(forged))[3]).toMatch(/^invalid:/);
     await reader.next((m) => m[0] === 'EVENT' && (m[2] as { id: string }).id === paid[1].id);
@@ -91,6 +93,7 @@ describe('/metrics', () => {
     expect(value(m, 'nostr_connections')).toBe(2);
     expect(value(m, 'nostr_subscriptions')).toBe(1);
     expect(value(m, 'nostr_events_stored_total') - stored0).toBe(2);
+    expect(value(m, 'nostr_events_ephemeral_total')).toBe(1);
     expect(value(m, 'nostr_events_received_total')).toBeGreaterThanOrEqual(5);
     expect(value(m, 'nostr_events_duplicate_total')).toBe(1);
     expect(value(m, 'nostr_events_rejected_total', { reason: 'payment-required' })).toBe(1);
@@ -98,7 +101,7 @@ describe('/metrics', () => {
     expect(value(m, 'nostr_event_ingest_duration_seconds_count')).toBe(value(m, 'nostr_events_stored_total'));
     expect(value(m, 'nostr_event_ingest_duration_seconds_bucket', { le: '+Inf' })).toBe(2);
     expect(value(m, 'nostr_req_query_duration_seconds_count')).toBe(1);
-    expect(value(m, 'nostr_fanout_deliveries_total')).toBe(2);
+    expect(value(m, 'nostr_fanout_deliveries_total')).toBe(3); // the two stored and the ephemeral one
     expect(value(m, 'peer_database_size_bytes', { file: 'main' })).toBeGreaterThan(0);
     expect(value(m, 'nostr_signature_checks_pending')).toBe(0);
     // the checkpointer thread copies the WAL back shortly after commits
@@ -108,8 +111,8 @@ describe('/metrics', () => {
       checkpoints = value(await scrape(), 'peer_wal_checkpoints_total');
     }
     expect(checkpoints).toBeGreaterThan(0);
-    expect(value(m, 'ledger_revenue_total')).toBe(200);
-    expect(value(m, 'ledger_balances_outstanding')).toBe(800);
+    expect(value(m, 'ledger_revenue_total')).toBe(300); // two stored events and the ephemeral one, 100 each
+    expect(value(m, 'ledger_balances_outstanding')).toBe(700);
     expect(value(m, 'ledger_peer_position', { peer: 'alice' })).toBe(1000);
     expect(value(m, 'ilp_peer_connections', { peer: 'alice' })).toBe(0);
     expect(value(m, 'peer_info', { asset_code: 'USD', asset_scale: '9' })).toBe(1);
