@@ -18,6 +18,18 @@ export interface Visibility {
 
 const marks = (n: number) => Array(n).fill('?').join(',');
 
+/** The filter's since/until on `column`. */
+function timeRange(f: Filter, column: string, where: string[], params: (string | number)[]): void {
+  if (f.since !== undefined) {
+    where.push(`${column} >= ?`);
+    params.push(f.since);
+  }
+  if (f.until !== undefined) {
+    where.push(`${column} <= ?`);
+    params.push(f.until);
+  }
+}
+
 interface Select {
   from: string;
   where: string[];
@@ -92,14 +104,7 @@ function select(f: Filter, now: number, visibility?: Visibility, bounded = true)
       where.push(`t.kind IN (${marks(f.kinds.length)})`);
       params.push(...f.kinds);
     }
-    if (f.since !== undefined) {
-      where.push('t.created_at >= ?');
-      params.push(f.since);
-    }
-    if (f.until !== undefined) {
-      where.push('t.created_at <= ?');
-      params.push(f.until);
-    }
+    timeRange(f, 't.created_at', where, params);
     tags = tags.filter((t) => t !== driver);
   } else {
     if (f.ids) {
@@ -117,14 +122,7 @@ function select(f: Filter, now: number, visibility?: Visibility, bounded = true)
       where.push(`e.kind IN (${marks(f.kinds.length)})`);
       params.push(...f.kinds);
     }
-    if (f.since !== undefined) {
-      where.push('e.created_at >= ?');
-      params.push(f.since);
-    }
-    if (f.until !== undefined) {
-      where.push('e.created_at <= ?');
-      params.push(f.until);
-    }
+    timeRange(f, 'e.created_at', where, params);
   }
 
   const correlate = !!(f.ids || f.authors || driver || f.searchTerms);
@@ -183,14 +181,7 @@ const MAX_RUNS = 32;
 function newestByIndex(f: Filter, index: string, limit: number, now: number): SqlQuery {
   const range: string[] = [];
   const rangeParams: (string | number)[] = [];
-  if (f.since !== undefined) {
-    range.push('created_at >= ?');
-    rangeParams.push(f.since);
-  }
-  if (f.until !== undefined) {
-    range.push('created_at <= ?');
-    rangeParams.push(f.until);
-  }
+  timeRange(f, 'created_at', range, rangeParams);
   range.push('seq NOT IN (SELECT seq FROM events WHERE expires_at <= ?)');
   rangeParams.push(now);
 
