@@ -51,19 +51,22 @@ export const pubkeyOf = (sk) => Buffer.from(secp.xOnlyPointFromScalar(sk)).toStr
 function seedNumber(seed) {
   return sha256(seed).readUInt32LE(0);
 }
-function rngFor(seedNum, i) {
-  let h = (seedNum ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  let s = (h ^ (h >>> 16)) >>> 0;
+/** mulberry32: a small seeded PRNG in [0, 1), the same numbers for the same seed everywhere. */
+export function mulberry32(seed) {
+  let s = seed >>> 0;
   return () => {
-    // mulberry32
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+function rngFor(seedNum, i) {
+  let h = (seedNum ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return mulberry32(h ^ (h >>> 16));
 }
 
 const WORDS = (

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as secp from 'tiny-secp256k1';
 import WebSocket from 'ws';
-import { DEFAULT_SEED, loadDataset, pubkeyOf } from './dataset.mjs';
+import { DEFAULT_SEED, loadDataset, mulberry32, pubkeyOf } from './dataset.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -356,14 +356,7 @@ const SHAPES = ['ids', 'authors+kinds', '#e', '#p', 'kinds+since/until', 'global
 /** The query mix over the first `upto` events: deterministic for a given seed and size. */
 function makeQueries(ds, upto, count, salt = '') {
   const h = createHash('sha256').update(`${ds.seed}/queries/${upto}${salt}`).digest();
-  let s = h.readUInt32LE(0);
-  const r = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(h.readUInt32LE(0));
   const idx = () => Math.floor(r() * upto);
   const author = () => ds.pks[Math.floor(ds.pks.length * r() * r())];
   const stable = () => {

@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnBundle, type BundledPeer } from './helpers/bundle';
 import { signer, TestClient } from './helpers/client';
 
 // dist/ copied alone into a temp dir: no node_modules anywhere above it, as on bare metal or in the image.
@@ -10,9 +11,8 @@ const dist = path.resolve(__dirname, '../dist');
 const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
 const app = path.join(dir, 'app');
 const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../package.json'), 'utf8'));
-let child: ChildProcess;
+let peer: BundledPeer;
 let port = 0;
-let output = '';
 
 const run = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [path.join(app, 'peer.js'), ...args], { cwd: dir, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
@@ -20,22 +20,11 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 beforeAll(async () => {
   if (!existsSync(path.join(dist, 'peer.js'))) throw new Error('dist/peer.js is missing: run `npm run build` first (npm test does)');
   cpSync(dist, app, { recursive: true });
-  child = spawn(process.execPath, [path.join(app, 'peer.js')], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATA_DIR: path.join(dir, 'data') },
-  });
-  port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const m = /"port":(\d+).*"msg":"peer listening"/.exec(output);
-      if (m) resolve(Number(m[1]));
-    });
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`peer exited with ${code}: ${output}`)));
-  });
+  peer = await spawnBundle(path.join(app, 'peer.js'), { DATA_DIR: path.join(dir, 'data') }, dir);
+  port = peer.port;
 });
 afterAll(() => {
-  child.kill('SIGKILL');
+  peer.child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -50,12 +39,12 @@ describe('dist/ alone', () => {
   });
 
   it('logs JSON lines', () => {
-    const first = JSON.parse(output.split('\n')[0]);
+    const first = JSON.parse(peer.output().split('\n')[0]);
     expect(first).toMatchObject({ level: 30, msg: 'peer listening', port });
   });
 
   it('says in its log which signature verifier it uses', () => {
-    const line = output.split('\n').find((l) => l.includes('"msg":"signature verifier"'));
+    const line = peer.output().split('\n').find((l) => l.includes('"msg":"signature verifier"'));
     expect(line).toBeDefined();
     const entry = JSON.parse(line!);
     if (process.env.CI) expect(entry.verifier).toBe('native libsecp256k1');
@@ -86,10 +75,10 @@ describe('dist/ alone', () => {
 
   it('exits 0 on SIGTERM after a clean shutdown', async () => {
     const code = await new Promise<number | null>((resolve) => {
-      child.once('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
+      peer.child.once('exit', (c) => resolve(c));
+      peer.child.kill('SIGTERM');
     });
     expect(code).toBe(0);
-    expect(output).toMatch(/"msg":"peer stopped"/);
+    expect(peer.output()).toMatch(/"msg":"peer stopped"/);
   });
 });

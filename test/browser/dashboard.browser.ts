@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +10,7 @@ import { balanceAccount } from '../../src/ledger/account-paths';
 import { Ledger } from '../../src/ledger/ledger';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient, type Signer } from '../helpers/client';
+import { spawnBundle, type BundledPeer } from '../helpers/bundle';
 
 /**
  * The operator dashboard in a real browser: dist/ copied alone and started as the operator would, some traffic
@@ -26,8 +26,7 @@ const BtpPlugin = require('ilp-plugin-btp');
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-browser-'));
 const dataDir = path.join(dir, 'data');
-let child: ChildProcess;
-let output = '';
+let peer: BundledPeer | undefined;
 let base = '';
 let browser: Browser;
 let link: { disconnect(): Promise<void> } | undefined;
@@ -37,7 +36,7 @@ let trickle: NodeJS.Timeout | undefined;
 
 const waitForLog = (pattern: RegExp) =>
   new Promise<void>((resolve) => {
-    const check = () => (pattern.test(output) ? resolve() : setTimeout(check, 100));
+    const check = () => (pattern.test(peer?.output() ?? '') ? resolve() : setTimeout(check, 100));
     check();
   });
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,12 +48,9 @@ beforeAll(async () => {
   const dist = path.resolve(__dirname, '../../dist');
   if (!existsSync(path.join(dist, 'dashboard', 'index.html'))) throw new Error('dist/ has no dashboard: run `npm run build` first (npm run test:browser does)');
   cpSync(dist, path.join(dir, 'app'), { recursive: true });
-  child = spawn(process.execPath, [path.join(dir, 'app', 'peer.js')], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
+  peer = await spawnBundle(
+    path.join(dir, 'app', 'peer.js'),
+    {
       DATA_DIR: dataDir,
       RELAY_NAME: 'relay.example',
       DASHBOARD_USER: USER,
@@ -70,16 +66,9 @@ beforeAll(async () => {
       RATE_EVENTS_PER_IP: '0',
       RATE_EVENTS_PER_PUBKEY: '0',
     },
-  });
-  base = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const m = /"port":(\d+).*"msg":"peer listening"/.exec(output);
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-    });
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`peer exited with ${code}: ${output}`)));
-  });
+    dir,
+  );
+  base = `http://127.0.0.1:${peer.port}`;
   const ws = base.replace('http', 'ws');
 
   // Money: prepaid balances arrive from peer alice (and one from bob), as fulfilled ILP payments put them.
@@ -138,7 +127,7 @@ afterAll(async () => {
   await browser?.close();
   for (const c of clients) await c.close();
   await link?.disconnect().catch(() => undefined);
-  child?.kill('SIGKILL');
+  peer?.child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnBundle, type BundledPeer } from '../helpers/bundle';
 import { signer, TestClient } from '../helpers/client';
 
 // The CLI of the bundle, as an operator runs it: dist/ copied alone, a serving peer in one process, and
@@ -31,28 +32,9 @@ const run = (args: string[], extra: Record<string, string> = {}) =>
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 
-interface Serving {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
+const serve = (extra: Record<string, string> = {}) => spawnBundle(path.join(app, 'peer.js'), { ...env, ...extra }, dir);
 
-async function serve(extra: Record<string, string> = {}): Promise<Serving> {
-  const child = spawn(process.execPath, [path.join(app, 'peer.js')], { cwd: dir, env: { ...env, PORT: '0', HOST: '127.0.0.1', ...extra } });
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const m = /"port":(\d+).*"msg":"peer listening"/.exec(output);
-      if (m) resolve(Number(m[1]));
-    });
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`peer exited with ${code}: ${output}`)));
-  });
-  return { child, port, output: () => output };
-}
-
-const stop = (s: Serving) =>
+const stop = (s: BundledPeer) =>
   new Promise<number | null>((resolve) => {
     s.child.once('exit', (code) => resolve(code));
     s.child.kill('SIGTERM');
@@ -67,7 +49,7 @@ const count = (file: string) => {
   }
 };
 
-let peer: Serving;
+let peer: BundledPeer;
 
 beforeAll(async () => {
   if (!existsSync(path.join(dist, 'peer.js'))) throw new Error('dist/peer.js is missing: run `npm run build` first (npm test does)');

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { serializeForId, type NostrEvent } from '../../src/nostr/event';
 import { startPeer } from '../../src/start';
+import { spawnBundle } from '../helpers/bundle';
 import { signer, TestClient, type Signer } from '../helpers/client';
 import { readLedger } from '../helpers/ledger';
 import { pay } from '../helpers/payer';
@@ -23,20 +23,7 @@ const price = (e: NostrEvent) => 1000n + 2n * BigInt(Buffer.byteLength(serialize
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function spawnPeer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(dir, 'app/peer.js')], {
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...settings },
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /"port":(\d+).*"msg":"peer listening"/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`peer exited ${code}: ${out}`)));
-  });
-}
+const spawnPeer = () => spawnBundle(path.join(dir, 'app/peer.js'), { DATA_DIR: dataDir, ...settings });
 
 it('never charges without storing nor stores without charging, across kill -9 while writing', async () => {
   if (!existsSync(path.join(dist, 'peer.js'))) throw new Error('dist/peer.js is missing: run `npm run build` first (npm test does)');
