@@ -24,6 +24,7 @@ import { StreamReceiver } from '../payments/stream-receiver';
 import { openDatabase } from '../storage/database';
 import { EventStore } from '../storage/events';
 import { startExpirationPurge } from '../storage/expiration-purge';
+import { startVanishPurge } from '../storage/vanish-purge';
 import { Checkpointer } from '../storage/checkpointer';
 import { Committer } from '../storage/committer';
 import { WriteQueue } from '../storage/write-queue';
@@ -42,8 +43,9 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   const startedAt = Date.now();
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(databaseFile(config.dataDir));
-  const store = new EventStore(db);
+  const store = new EventStore(db, { publicUrl: config.publicUrl });
   const stopPurge = startExpirationPurge(db, store, config.expiredPurgeInterval, log);
+  const stopVanishPurge = startVanishPurge(db, store, log);
   const ledger = new Ledger(db);
   const economics = new Economics(db);
   const snapshots =
@@ -145,6 +147,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       (stopped ??= (async () => {
         draining = true;
         stopPurge();
+        stopVanishPurge();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.

@@ -13,6 +13,7 @@ export const SUPPORTED_NIPS = [
   42, // AUTH
   45, // COUNT
   50, // search (FTS5)
+  62, // request to vanish (src/storage/vanish.ts)
   70, // protected events
   77, // negentropy syncing (src/relay/negentropy.ts, src/nostr/negentropy/)
 ];

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { isHex64, kindClass, type NostrEvent } from '../nostr/event';
 import type { Db } from './database';
+import { VANISH_KIND } from './vanish';
 
 /** An address "<kind>:<pubkey>:<d>" of a replaceable (d = "") or addressable event. */
 const address = (kind: number, pubkey: string, d: string) => `${kind}:${pubkey}:${d}`;
@@ -23,7 +24,8 @@ function parseAddress(value: string): { kind: number; pubkey: string; d: string 
 /**
  * NIP-09 inside the write transaction: a kind 5 request deletes its author's own events named by `e` (an id) and
  * `a` (an address: every version up to the request's created_at), and is remembered in `deletions` so that those
- * events are refused if they come back. Requests against deletion requests (kind 5) have no effect.
+ * events are refused if they come back. Requests against deletion requests (kind 5) and requests to vanish
+ * (kind 62: NIP-62 says so) have no effect.
  */
 export class Deletions {
   private readonly byTarget: Statement<[string, string]>;
@@ -45,7 +47,7 @@ export class Deletions {
 
   /** Why `e` may not be stored (its author deleted it, or its address up to its time), or undefined. */
   refusal(e: NostrEvent, d: string | null): string | undefined {
-    if (e.kind === 5) return undefined;
+    if (e.kind === 5 || e.kind === VANISH_KIND) return undefined;
     if (this.byTarget.get(e.id, e.pubkey) !== undefined) return 'blocked: this event was deleted by its author';
     if (d !== null) {
       const at = this.byTarget.get(address(e.kind, e.pubkey, d), e.pubkey) as number | undefined;
@@ -62,8 +64,8 @@ export class Deletions {
       if (value === undefined) continue;
       if (t[0] === 'e' && isHex64(value)) {
         const row = this.ownerOf.get(value) as [number, string, number] | undefined;
-        // Someone else's event: nothing to do, and nothing worth remembering.
-        if (row && row[1] !== pubkey) continue;
+        // Someone else's event, or one that cannot be deleted: nothing to do, and nothing worth remembering.
+        if (row && (row[1] !== pubkey || row[2] === VANISH_KIND)) continue;
         this.record.run(value, pubkey, created_at);
         if (row && row[2] !== 5) remove(row[0]);
       } else if (t[0] === 'a') {

@@ -6,12 +6,18 @@ import type { Db } from './database';
 import { Deletions } from './deletions';
 import { buildCount, buildQuery, type Visibility } from './query';
 import { SearchIndex } from './search-index';
+import { Vanish, VANISH_KIND, vanishRefusal } from './vanish';
 
 export type InsertResult =
   | { status: 'stored'; replaced?: string }
   | { status: 'duplicate'; message: string }
   /** Refused inside the write transaction (e.g. NIP-09: deleted by its author); `message` has its NIP-01 prefix. */
   | { status: 'rejected'; message: string };
+
+export interface EventStoreOptions {
+  /** PUBLIC_URL: a NIP-62 request to vanish applies when its relay tag names it (or ALL_RELAYS). */
+  publicUrl?: string;
+}
 
 /** The event table's reads and writes. Callers own transactions (see WriteQueue); every method is synchronous. */
 export class EventStore {
@@ -23,10 +29,18 @@ export class EventStore {
   private readonly deleteTags: Statement<[number]>;
   private readonly expired: Statement<[number, number]>;
   private readonly deletions: Deletions;
+  private readonly vanish: Vanish;
   private readonly search: SearchIndex;
   private readonly queries = new LRUCache<string, Statement>({ max: 500 });
+  private readonly publicUrl: string;
+  /** Set by the vanish purge: a request to vanish left older events to delete after its transaction. */
+  onVanishBacklog?: () => void;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    options: EventStoreOptions = {},
+  ) {
+    this.publicUrl = options.publicUrl ?? '';
     this.exists = db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
     this.current = db.prepare('SELECT seq, id, created_at FROM events WHERE pubkey = ? AND kind = ? AND d_tag = ?').raw();
     this.insertEvent = db.prepare(
@@ -37,6 +51,7 @@ export class EventStore {
     this.deleteTags = db.prepare('DELETE FROM tags WHERE seq = ?');
     this.expired = db.prepare('SELECT seq FROM events WHERE expires_at <= ? LIMIT ?').pluck();
     this.deletions = new Deletions(db);
+    this.vanish = new Vanish(db);
     this.search = new SearchIndex(db);
   }
 
@@ -50,8 +65,8 @@ export class EventStore {
     if (this.exists.get(e.id)) return { status: 'duplicate', message: 'duplicate: already have this event' };
     const cls = kindClass(e.kind);
     const d = cls === 'replaceable' ? '' : cls === 'addressable' ? dTag(e) : null;
-    const deleted = this.deletions.refusal(e, d);
-    if (deleted) return { status: 'rejected', message: deleted };
+    const refused = (e.kind === VANISH_KIND && vanishRefusal(e, this.publicUrl)) || this.vanish.refusal(e) || this.deletions.refusal(e, d);
+    if (refused) return { status: 'rejected', message: refused };
     let replaced: string | undefined;
     if (d !== null) {
       const old = this.current.get(e.pubkey, e.kind, d) as [number, string, number] | undefined;
@@ -74,6 +89,7 @@ export class EventStore {
     }
     this.search.add(seq, e);
     if (e.kind === 5) this.deletions.apply(e, (target) => this.remove(target));
+    if (e.kind === VANISH_KIND && this.vanish.apply(e, (target) => this.remove(target))) this.onVanishBacklog?.();
     return replaced ? { status: 'stored', replaced } : { status: 'stored' };
   }
 
@@ -88,6 +104,11 @@ export class EventStore {
     const seqs = this.expired.all(now, max) as number[];
     for (const seq of seqs) this.remove(seq);
     return seqs.length;
+  }
+
+  /** NIP-62: deletes up to `max` events of requests to vanish still purging; returns how many (again while `max`). */
+  purgeVanished(max: number): number {
+    return this.vanish.purge(max, (seq) => this.remove(seq));
   }
 
   /**
