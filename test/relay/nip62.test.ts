@@ -9,6 +9,9 @@ import type { NostrEvent } from '../../src/nostr/event';
 import { startPeer, type StartedPeer } from '../../src/start';
 import { VANISH_BATCH } from '../../src/storage/vanish';
 import { signer, TestClient, type Signer } from '../helpers/client';
+import { readLedger } from '../helpers/ledger';
+import { pay } from '../helpers/payer';
+import { serializeForId } from '../../src/nostr/event';
 
 const PUBLIC_URL = 'wss://relay.example';
 let peer: StartedPeer;
@@ -246,5 +249,76 @@ describe('NIP-62 across a restart', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('NIP-62 on a paid relay', () => {
+  it('the request is charged its price like any event; deleting the history moves no money', async () => {
+    const TOKEN = 'wallet-token-0123456789';
+    const BASE = 1000n;
+    const PER_BYTE = 3n;
+    const p = await startPeer({
+      PUBLIC_URL,
+      PRICE_BASE: BASE.toString(),
+      PRICE_PER_BYTE: PER_BYTE.toString(),
+      ILP_PEERS: JSON.stringify([{ id: 'wallet', token: TOKEN, creditLimit: '100000000' }]),
+    });
+    const c = await TestClient.connect(p.url);
+    const price = (e: NostrEvent) => BASE + PER_BYTE * BigInt(Buffer.byteLength(serializeForId(e)));
+    const read = () => {
+      const l = readLedger(p.config.dataDir);
+      const net = (a: string) => l.account(a).creditsPosted - l.account(a).debitsPosted;
+      const r = { balance: net(`liabilities/balances/${alice.pubkey}`), revenue: net('revenue/relay-fees'), sum: l.sum() };
+      l.close();
+      // the journal keeps every charge to alice: the operator's record outlives her events
+      const db = new Database(path.join(p.config.dataDir, 'peer.sqlite'), { readonly: true });
+      const charges = db.prepare('SELECT count(*) FROM journal WHERE debit = ?').pluck().get(`liabilities/balances/${alice.pubkey}`) as number;
+      db.close();
+      return { ...r, charges };
+    };
+    const alice = signer();
+    const history = [alice.sign({ content: 'paid one', created_at: now() - 100 }), alice.sign({ content: 'paid two', created_at: now() - 99 })];
+    const request = vanish(alice, PUBLIC_URL, now() - 50);
+    const spent = history.map(price).reduce((a, b) => a + b, 0n);
+    // enough for the history and the request, and 7 over
+    await pay(p.port, TOKEN, alice.pubkey, spent + price(request) + 7n);
+    await publishAll(c, history);
+    const before = read();
+    expect(before.balance).toBe(price(request) + 7n);
+    expect(before.charges).toBe(history.length);
+
+    expect(await c.publish(request)).toEqual(['OK', request.id, true, '']);
+    expect(ids(await c.req('left', { authors: [alice.pubkey] }))).toEqual([request.id]);
+    const after = read();
+    expect(after.balance).toBe(7n);
+    expect(after.revenue - before.revenue).toBe(price(request));
+    expect(after.sum).toBe(0n);
+    expect(after.charges).toBe(before.charges + 1);
+
+    // refused re-publication is not charged
+    expect((await c.publish(history[0]))[3]).toMatch(/^blocked: /);
+    expect(read().balance).toBe(7n);
+    await c.close();
+    await p.stop();
+  });
+});
+
+describe('NIP-62 on a relay that restricts who can post', () => {
+  it('follows the request of a pubkey that is not allowed, or is blocked; their other events stay refused', async () => {
+    const bob = signer();
+    const alice = signer();
+    const carol = signer();
+    const p = await startPeer({ PUBLIC_URL, ALLOWED_PUBKEYS: `${bob.pubkey},${carol.pubkey}`, BLOCKED_PUBKEYS: carol.pubkey });
+    const c = await TestClient.connect(p.url);
+    const t = now() - 100;
+    const wraps = [alice, carol].map((to) => bob.sign({ kind: 1059, tags: [['p', to.pubkey]], content: 'x', created_at: t }));
+    await publishAll(c, wraps);
+    for (const s of [alice, carol]) {
+      expect((await c.publish(s.sign({ content: 'not stored', created_at: t })))[3]).toMatch(/^blocked: /);
+      expect((await c.publish(vanish(s, PUBLIC_URL, t + 10)))[2]).toBe(true);
+    }
+    expect(ids(await c.req('wraps', { kinds: [1059] }))).toEqual([]);
+    await c.close();
+    await p.stop();
   });
 });

@@ -15,6 +15,7 @@ import { filtersPerIp, readAuthRequired } from './filter-policies';
 import type { EventPolicy, FilterPolicy } from './policy';
 import { dmsNeedAuth } from './protected-dms';
 import { bucketsFor } from './token-buckets';
+import { exceptRequestsToVanish } from './vanish';
 
 /**
  * What the relay checks, as lists of small policies built once from the settings (khatru's rejectEvent /
@@ -40,13 +41,13 @@ export function relayPolicies(config: Config): RelayPolicies {
   const reqsIp = bucketsFor(config.rateReqsPerIp);
   const countsIp = bucketsFor(config.rateCountsPerIp);
   const rateEvents = eventsIp && eventsPerIp(eventsIp);
-  const blocked = config.blockedPubkeys.size > 0 && blockedPubkeys(config.blockedPubkeys);
+  const blocked = config.blockedPubkeys.size > 0 && exceptRequestsToVanish(blockedPubkeys(config.blockedPubkeys));
   return {
     event: present(
       rateEvents,
       config.authRequired && authRequired,
       blocked,
-      config.allowedPubkeys.size > 0 && allowedPubkeys(config.allowedPubkeys),
+      config.allowedPubkeys.size > 0 && exceptRequestsToVanish(allowedPubkeys(config.allowedPubkeys)),
       notAnAuthEvent,
       createdAtWithin(config.createdAtPast, config.createdAtFuture),
       notExpired,
