@@ -10,8 +10,8 @@ export const ALL_RELAYS = 'ALL_RELAYS';
 /**
  * Events a request deletes inside its own write transaction; a larger history is deleted by the purge (see
  * vanish-purge.ts) in batches of the same size, one per turn of the event loop, so the writer is never held for
- * long. Deleting an event (its row, tags and search entry) costs 40-90 µs, so a batch holds the writer for
- * 20-45 ms, and 100k events take about 7 s (measured on the shared 2-core dev box, see docs/operations.md).
+ * long. Deleting an event (its row, tags and search entry) costs about 55 µs: a batch holds the writer for about
+ * 27 ms (median), and 100k events take about 8 s (measured on the shared, heavily loaded 2-core dev box).
  */
 export const VANISH_BATCH = 500;
 
