@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import * as uWS from 'uWebSockets.js';
@@ -22,6 +21,7 @@ import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
 import { StreamReceiver } from '../payments/stream-receiver';
 import { openDatabase } from '../storage/database';
+import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
 import { startExpirationPurge } from '../storage/expiration-purge';
 import { Checkpointer } from '../storage/checkpointer';
@@ -40,8 +40,10 @@ export const databaseFile = (dataDir: string) => path.join(dataDir, 'peer.sqlite
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
 export async function launch(config: Config, log: Logger): Promise<Peer> {
   const startedAt = Date.now();
-  mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(databaseFile(config.dataDir));
+  const tightened = (t: Tightened) => log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
+  const dirWas = privateDir(config.dataDir);
+  if (dirWas) tightened(dirWas);
+  const db = openDatabase(databaseFile(config.dataDir), tightened);
   const store = new EventStore(db);
   const stopPurge = startExpirationPurge(db, store, config.expiredPurgeInterval, log);
   const ledger = new Ledger(db);

@@ -1,6 +1,7 @@
 import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { backupDatabase, fsyncPath, progressPrinter } from './backup-database';
+import { PRIVATE_DIR_MODE } from '../../storage/private-files';
 import { pidFile, runningPeer } from './pid-file';
 import { inspect, openFile } from './sqlite-file';
 
@@ -63,7 +64,7 @@ export async function restoreDatabase(
   if (!source.ok) throw new RestoreError(`refused: ${source.reason}; nothing was changed`);
   say(`restore: ${from} is sound: schema version ${source.schemaVersion}, ${source.events} events, ${source.accounts} accounts`);
 
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const incoming = `${database}.restoring`;
   rmSync(incoming, { force: true });
   await backupDatabase(from, incoming, progressPrinter(say, 'restore')).catch((err: Error) => {
