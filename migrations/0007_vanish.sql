@@ -1,0 +1,1 @@
+-- Placeholder so that this branch's 0008 follows a 0007: the vanish branch owns 0007_vanish.sql; at merge keep theirs.
