@@ -88,7 +88,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
   const app = uWS.App();
-  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), log);
+  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log);
   const ws = relayWebSocket(app, '/*', relay, config, log);
 
   app.get('/', (res, req) => {
