@@ -19,9 +19,15 @@ const show = (b: Balances) => `${b.debitsPosted}/${b.creditsPosted}/${b.debitsPe
  * O(accounts + journal).
  */
 export function auditLedger(db: Db): string | undefined {
-  const stored = new Map<string, Balances>();
+  let replayed: Map<string, Balances>;
+  try {
+    replayed = replayJournal(db);
+  } catch (err) {
+    return `the journal does not replay: ${(err as Error).message}`;
+  }
   let posted = 0n;
   let pending = 0n;
+  let mismatch: string | undefined;
   const rows = db
     .prepare<[], Balances & { path: string }>(
       `SELECT path, debits_posted AS debitsPosted, credits_posted AS creditsPosted, debits_pending AS debitsPending,
@@ -29,24 +35,16 @@ export function auditLedger(db: Db): string | undefined {
     )
     .safeIntegers(true);
   for (const { path, ...b } of rows.iterate()) {
-    stored.set(path, b);
     posted += b.creditsPosted - b.debitsPosted;
     pending += b.creditsPending - b.debitsPending;
+    const r = replayed.get(path) ?? ZERO;
+    replayed.delete(path);
+    if (!mismatch && !same(b, r)) mismatch = `account ${path} holds ${show(b)} (debits/credits posted, pending) but its journal gives ${show(r)}`;
   }
   if (posted !== 0n || pending !== 0n) return `the ledger does not sum to zero (posted ${posted}, pending ${pending})`;
-
-  let replayed: Map<string, Balances>;
-  try {
-    replayed = replayJournal(db);
-  } catch (err) {
-    return `the journal does not replay: ${(err as Error).message}`;
-  }
-  for (const [path, b] of stored) {
-    const r = replayed.get(path) ?? ZERO;
-    if (!same(b, r)) return `account ${path} holds ${show(b)} (debits/credits posted, pending) but its journal gives ${show(r)}`;
-  }
+  if (mismatch) return mismatch;
   for (const [path, r] of replayed) {
-    if (!stored.has(path) && !same(r, ZERO)) return `the journal moves money of ${path}, which has no account`;
+    if (!same(r, ZERO)) return `the journal moves money of ${path}, which has no account`;
   }
 
   const hasTotals = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'ledger_totals'").get();

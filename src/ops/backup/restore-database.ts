@@ -1,8 +1,8 @@
 import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { auditLedger } from '../../ledger/audit-ledger';
-import { backupDatabase, fsyncPath, progressPrinter } from './backup-database';
 import { PRIVATE_DIR_MODE } from '../../storage/private-files';
+import { backupDatabase, fsyncPath, progressPrinter } from './backup-database';
 import { pidFile, runningPeer } from './pid-file';
 import { inspect, openFile } from './sqlite-file';
 
