@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceAccount } from '../../src/ledger/account-paths';
 import { startPeer, type StartedPeer } from '../../src/start';
+import { Committer } from '../../src/storage/committer';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';
 
@@ -24,6 +26,33 @@ describe('/health reads the ledger totals, not every account', () => {
       expect(await health(peer)).toMatchObject({ status: 503, body: { status: 'degraded', services: { ledger: 'error', database: 'ok' } } });
     } finally {
       await peer.stop();
+    }
+  });
+});
+
+describe('Committer.failing (what /health reads), without root', () => {
+  it('is set by a commit that fails, cleared by the next that succeeds', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'health-commit-'));
+    const db = new Database(path.join(dir, 'c.sqlite'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      // a deferred foreign key is checked at COMMIT: the one way to make COMMIT itself fail on any disk
+      db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+               CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`);
+      const errors: unknown[] = [];
+      const c = new Committer(db, `${db.name}-wal`, (e) => errors.push(e));
+      expect(c.run(() => db.prepare('INSERT INTO child (p) VALUES (1)').run()).value.changes).toBe(1);
+      expect(await c.settled()).toBe(false);
+      expect(c.failing).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+      expect(errors).toHaveLength(1);
+      c.run(() => db.prepare('INSERT INTO parent (id) VALUES (1)').run());
+      expect(await c.settled()).toBe(true);
+      expect(c.failing).toBeUndefined();
+      c.close();
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
