@@ -1,22 +1,27 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load';
-import { blockedIps, allowedIps, maxConnectionsPerIp, type ConnectionPolicy } from '../relay/policies/connection-policies';
+import { blockedIps, maxConnectionsPerIp, type ConnectionPolicy } from '../relay/policies/connection-policies';
 
 /**
  * Bounds on `/btp` sockets, so that strangers who never authenticate cannot take the process's file descriptors
- * from the relay: BLOCKED_IPS/ALLOWED_IPS as on the relay, BTP_MAX_CONNECTIONS_PER_IP open sockets per address
- * (429), and BTP_MAX_UNAUTHENTICATED sockets from everyone together still waiting to authenticate (503), each of
- * which is closed BTP_AUTH_TIMEOUT seconds after it opened if it has not authenticated by then.
+ * from the relay: BLOCKED_IPS as on the relay (ALLOWED_IPS is the relay's own: ILP peers may live elsewhere),
+ * BTP_MAX_CONNECTIONS_PER_IP open sockets per address (429), and BTP_MAX_UNAUTHENTICATED sockets from everyone
+ * together still waiting to authenticate (503), each closed BTP_AUTH_TIMEOUT seconds after it opened unless it
+ * has authenticated by then.
  */
 export function btpAdmission(config: Config, unauthenticated: () => number): ConnectionPolicy[] {
   const max = config.btpMaxUnauthenticated;
   const waiting: ConnectionPolicy = () =>
-    unauthenticated() >= max
-      ? { status: '503 Service Unavailable', reason: `rate-limited: ${max} BTP connections are waiting to authenticate; try again`, retryAfter: config.btpAuthTimeout }
-      : undefined;
+    unauthenticated() < max
+      ? undefined
+      : {
+          status: '503 Service Unavailable',
+          reason: `rate-limited: ${max} BTP connections are waiting to authenticate; try again`,
+          // by then the oldest of them has authenticated or been closed
+          retryAfter: config.btpAuthTimeout,
+        };
   return [
     config.blockedIps.size > 0 && blockedIps(config.blockedIps),
-    config.allowedIps.size > 0 && allowedIps(config.allowedIps),
     maxConnectionsPerIp(config.btpMaxConnectionsPerIp),
     waiting,
   ].filter((p): p is ConnectionPolicy => !!p);
