@@ -71,9 +71,16 @@ describe('/btp socket bounds', () => {
       BTP_MAX_UNAUTHENTICATED: 50,
       BTP_AUTH_TIMEOUT: 120,
       TRUSTED_PROXIES: '127.0.0.1',
+      BLOCKED_IPS: '10.9.9.9',
     });
   });
   afterAll(() => peer.stop());
+
+  it('BLOCKED_IPS applies to /btp: 403 at upgrade', async () => {
+    const a = await attempt(peer, { 'x-forwarded-for': '10.9.9.9' });
+    expect(a.status).toBe(403);
+    expect(JSON.parse((a as { body: string }).body).error).toMatch(/^blocked: /);
+  });
 
   it('per address: 300 sockets that never authenticate, 20 are open, the rest answered 429 JSON; the relay serves', async () => {
     const attempts = await Promise.all(Array.from({ length: 300 }, () => attempt(peer)));
