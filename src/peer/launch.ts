@@ -40,7 +40,10 @@ export const databaseFile = (dataDir: string) => path.join(dataDir, 'peer.sqlite
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
 export async function launch(config: Config, log: Logger): Promise<Peer> {
   const startedAt = Date.now();
-  const tightened = (t: Tightened) => log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
+  const tightened = (t: Tightened) =>
+    t.error
+      ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
+      : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
   const dirWas = privateDir(config.dataDir);
   if (dirWas) tightened(dirWas);
   const db = openDatabase(databaseFile(config.dataDir), tightened);

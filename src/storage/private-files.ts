@@ -4,15 +4,17 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
-/** A path whose mode was tightened, and the mode it had (to say so in the log). */
+/** A path that was looser than it should be, the mode it had, and why it could not be changed, if it could not. */
 export interface Tightened {
   path: string;
   was: string;
+  /** e.g. EPERM: the folder is a mount owned by another user; the peer still starts, and says so. */
+  error?: string;
 }
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
-/** Sets `mode` on an existing `path` if group or others had any access; returns what it was, if it changed. */
+/** Sets `mode` on an existing `path` if group or others had any access; returns what it was, if it was looser. */
 function tighten(path: string, mode: number): Tightened | undefined {
   let current: number;
   try {
@@ -21,7 +23,11 @@ function tighten(path: string, mode: number): Tightened | undefined {
     return undefined;
   }
   if ((current & 0o077) === 0) return undefined;
-  chmodSync(path, mode);
+  try {
+    chmodSync(path, mode);
+  } catch (err) {
+    return { path, was: octal(current), error: (err as Error).message };
+  }
   return { path, was: octal(current) };
 }
 

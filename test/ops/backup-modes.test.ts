@@ -1,7 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load';
+import { launch } from '../../src/peer/launch';
 import { backupDatabase } from '../../src/ops/backup/backup-database';
 import { backupsDir } from '../../src/ops/backup/backup-files';
 import { restoreDatabase } from '../../src/ops/backup/restore-database';
@@ -39,10 +43,17 @@ describe('DATA_DIR and everything in it are private to the peer user', () => {
     openDatabase(path.join(dataDir, 'peer.sqlite')).close();
     chmodSync(dataDir, 0o755);
     chmodSync(path.join(dataDir, 'peer.sqlite'), 0o644);
-    const peer = await startPeer({ DATA_DIR: dataDir, BACKUP_INTERVAL: 'off' });
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+    const peer = await launch(loadConfig({ PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, BACKUP_INTERVAL: 'off' }), pino(sink));
     try {
       expect(mode(dataDir)).toBe('0700');
       expect(mode(path.join(dataDir, 'peer.sqlite'))).toBe('0600');
+      const said = lines.filter((l) => l.msg === 'was readable by others: made private to this user');
+      expect(said.map(({ path: p, was }) => ({ p, was }))).toEqual([
+        { p: dataDir, was: '0755' },
+        { p: path.join(dataDir, 'peer.sqlite'), was: '0644' },
+      ]);
     } finally {
       await peer.stop();
     }
