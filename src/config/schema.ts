@@ -204,6 +204,24 @@ export const settings = {
     description: 'largest ILP packet amount accepted (larger ones are rejected F08)',
     parse: amount,
   },
+  btpAuthTimeout: {
+    env: 'BTP_AUTH_TIMEOUT',
+    default: '5',
+    description: 'seconds a /btp socket may stay open without authenticating before it is closed',
+    parse: int(1, 300),
+  },
+  btpMaxConnectionsPerIp: {
+    env: 'BTP_MAX_CONNECTIONS_PER_IP',
+    default: '16',
+    description: 'open /btp sockets per IP, authenticated or not (more are answered 429)',
+    parse: int(1),
+  },
+  btpMaxUnauthenticated: {
+    env: 'BTP_MAX_UNAUTHENTICATED',
+    default: '256',
+    description: '/btp sockets from all addresses together still waiting to authenticate (more are answered 503)',
+    parse: int(1),
+  },
   economicSnapshotInterval: {
     env: 'ECONOMIC_SNAPSHOT_INTERVAL',
     default: '300',
@@ -212,6 +230,12 @@ export const settings = {
   },
   dashboardUser: { env: 'DASHBOARD_USER', default: '', description: 'dashboard Basic-Auth user (off unless both set)', parse: str },
   dashboardPassword: { env: 'DASHBOARD_PASSWORD', default: '', description: 'dashboard Basic-Auth password', parse: str },
+  metricsToken: {
+    env: 'METRICS_TOKEN',
+    default: '',
+    description: 'when set, /metrics needs the header Authorization: Bearer <token> (empty: /metrics is open)',
+    parse: str,
+  },
   backupInterval: {
     env: 'BACKUP_INTERVAL',
     default: '1d',

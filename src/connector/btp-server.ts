@@ -14,13 +14,19 @@ import {
   type BtpPacket,
   type IlpPrepare,
 } from '../ilp';
-import { upgrade } from '../http/respond';
+import type { Config } from '../config/load';
+import { respondJson, upgrade } from '../http/respond';
+import { clientIp } from '../relay/policies/client-ip';
+import { btpAdmission, RefusalLog } from './btp-admission';
 import type { Connector } from './connector';
 import type { IlpReply } from './local-receiver';
 import type { PeerLink } from './peer-links';
 
 interface BtpConnection {
+  readonly ip: string;
   peerId?: string;
+  /** Closes the socket unless it authenticated in time (BTP_AUTH_TIMEOUT). */
+  authDeadline?: NodeJS.Timeout;
   open: boolean;
   ws?: uWS.WebSocket<{ conn: BtpConnection }>;
   link?: PeerLink;
@@ -47,17 +53,25 @@ function btpError(requestId: number, error: { code: string; name: string }, mess
 }
 
 /**
- * BTP 2.0 (RFC 23) on `pattern`: the first message must authenticate with a configured peer's token; after
- * that, Messages carry ILP Prepares to the connector, and Responses carry the replies to Prepares we forward.
+ * BTP 2.0 (RFC 23) on `pattern`: the first message must authenticate with a configured peer's token, within
+ * BTP_AUTH_TIMEOUT; after that, Messages carry ILP Prepares to the connector, and Responses carry the replies to
+ * Prepares we forward. Upgrades are bounded per address and in total (see btpAdmission).
  */
 export function btpRoute(
   app: uWS.TemplatedApp,
   pattern: string,
   connector: Connector,
   peerForToken: (token: string) => string | undefined,
+  config: Config,
   log: Logger,
 ): { closeAll(): void } {
   const connections = new Set<BtpConnection>();
+  /** Open sockets per client address, for BTP_MAX_CONNECTIONS_PER_IP. */
+  const perIp = new Map<string, number>();
+  /** Open sockets not yet authenticated, for BTP_MAX_UNAUTHENTICATED. */
+  let unauthenticated = 0;
+  const admit = btpAdmission(config, () => unauthenticated);
+  const refusals = new RefusalLog(log);
 
   const send = (conn: BtpConnection, bytes: Uint8Array) => {
     if (conn.open) conn.ws!.cork(() => conn.ws!.send(bytes, true));
@@ -67,12 +81,14 @@ export function btpRoute(
     const auth = readBtpAuth(packet);
     const peerId = auth && peerForToken(auth.token);
     if (!peerId) {
-      log.warn({ reason: auth ? 'unknown token' : 'no auth message' }, 'btp auth refused');
+      refusals.refused(auth ? 'unknown token' : 'no auth message', conn.ip);
       send(conn, btpError(packet.requestId, BtpErrorCode.F00_NOT_ACCEPTED, 'invalid auth token'));
       conn.ws!.end(1008, 'btp auth refused');
       return;
     }
     conn.peerId = peerId;
+    clearTimeout(conn.authDeadline);
+    unauthenticated--;
     conn.link = {
       sendPrepare: (prepare: IlpPrepare, timeoutMs: number) =>
         new Promise((resolve) => {
@@ -92,7 +108,7 @@ export function btpRoute(
     };
     connector.links.add(peerId, conn.link);
     send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: [] }));
-    log.info({ peer: peerId }, 'btp peer connected');
+    log.info({ peer: peerId, ip: conn.ip }, 'btp peer connected');
   };
 
   const onMessage = (conn: BtpConnection, packet: BtpPacket) => {
@@ -154,13 +170,27 @@ export function btpRoute(
     idleTimeout: 56,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      const conn: BtpConnection = { open: true, nextRequestId: 0, waiting: new Map() };
+      const ip = clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), config.trustedProxies);
+      for (const policy of admit) {
+        const refused = policy(ip, perIp.get(ip) ?? 0);
+        if (!refused) continue;
+        refusals.refused(refused.reason, ip);
+        const headers: [string, string][] = refused.retryAfter ? [['Retry-After', String(refused.retryAfter)]] : [];
+        return respondJson(res, refused.status, { error: refused.reason }, headers);
+      }
+      const conn: BtpConnection = { ip, open: true, nextRequestId: 0, waiting: new Map() };
       upgrade(res, req, context, { conn });
     },
     open: (ws) => {
       const conn = ws.getUserData().conn;
       conn.ws = ws;
       connections.add(conn);
+      perIp.set(conn.ip, (perIp.get(conn.ip) ?? 0) + 1);
+      unauthenticated++;
+      conn.authDeadline = setTimeout(() => {
+        refusals.refused('no auth in time', conn.ip, { seconds: config.btpAuthTimeout });
+        ws.end(1008, 'btp auth timeout');
+      }, config.btpAuthTimeout * 1000);
     },
     message: (ws, data) => {
       const conn = ws.getUserData().conn;
@@ -185,6 +215,11 @@ export function btpRoute(
       const conn = ws.getUserData().conn;
       conn.open = false;
       connections.delete(conn);
+      clearTimeout(conn.authDeadline);
+      if (!conn.peerId) unauthenticated--;
+      const left = (perIp.get(conn.ip) ?? 1) - 1;
+      if (left > 0) perIp.set(conn.ip, left);
+      else perIp.delete(conn.ip);
       if (conn.peerId && conn.link) connector.links.remove(conn.peerId, conn.link);
       for (const waiter of [...conn.waiting.values()]) waiter('closed');
     },

@@ -89,6 +89,7 @@ export class Ledger {
   readonly #list: Statement<[string, string], Account>;
   readonly #sums: Statement<[], { posted: bigint | null; pending: bigint | null }>;
   readonly #iterate: Statement<[], Balances>;
+  readonly #totals: Statement<[], { posted: bigint; pending: bigint }>;
   readonly #applyTx: Transaction<(t: Transfer, pending: boolean) => TransferResult>;
   readonly #resolveTx: Transaction<(id: TransferId, post: boolean) => ResolveResult>;
   readonly #voidAllTx: Transaction<() => number>;
@@ -139,6 +140,9 @@ export class Ledger {
       )
       .safeIntegers(true);
     this.#iterate = db.prepare<[], Balances>(`SELECT ${COLUMNS} FROM accounts`).safeIntegers(true);
+    this.#totals = db
+      .prepare<[], { posted: bigint; pending: bigint }>('SELECT posted, pending FROM ledger_totals WHERE id = 1')
+      .safeIntegers(true);
     this.#applyTx = db.transaction((t: Transfer, pending: boolean) => this.#apply(t, pending));
     this.#resolveTx = db.transaction((id: TransferId, post: boolean) => this.#resolve(id, post));
     this.#voidAllTx = db.transaction(() => {
@@ -214,6 +218,15 @@ export class Ledger {
     return this.#list.all(prefix, `${prefix}\u{10FFFF}`);
   }
 
+  /** The zero-sum check in O(1), from the totals row the triggers of 0008_ledger_totals.sql keep with `accounts`. */
+  totals(): Invariant {
+    const row = this.#totals.get();
+    if (!row) throw new Error('ledger: the ledger_totals row is missing');
+    const { posted, pending } = row;
+    return { posted, pending, balanced: posted === 0n && pending === 0n };
+  }
+
+  /** The zero-sum check from every account row (a deep check, O(accounts)); `totals()` must agree with it. */
   invariant(): Invariant {
     let posted: bigint;
     let pending: bigint;

@@ -1,14 +1,15 @@
 import { statSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
-import { respond } from '../http/respond';
+import { respond, respondJson } from '../http/respond';
 import type { Relay, RelayObserver } from '../relay/relay';
 import type { WriteQueue } from '../storage/write-queue';
 import { VERSION } from '../version';
 import type { BackupStatus } from './backup/schedule-backups';
 import { MAX_PENDING_CHECKS } from '../nostr/verify';
+import { bearerChecker } from './bearer-token';
 import { LatencyHistogram } from './latency-histogram';
 import type { MoneyView } from './money';
 
@@ -223,8 +224,21 @@ export class PeerMetrics {
 }
 
 /** `GET /metrics`: Prometheus text format. */
-export function metricsRoute(app: TemplatedApp, metrics: PeerMetrics, onError: (err: unknown) => void): void {
-  app.get('/metrics', (res: HttpResponse) => {
+export function metricsRoute(
+  app: TemplatedApp,
+  metrics: PeerMetrics,
+  token: string,
+  onError: (err: unknown) => void,
+): void {
+  // METRICS_TOKEN: the text names peers and what each owes, so an operator may keep it to their scraper
+  const authorized = token ? bearerChecker(token) : () => true;
+  app.get('/metrics', (res: HttpResponse, req: HttpRequest) => {
+    if (!authorized(req.getHeader('authorization'))) {
+      respondJson(res, '401 Unauthorized', { error: 'unauthorized: /metrics needs Authorization: Bearer <METRICS_TOKEN>' }, [
+        ['WWW-Authenticate', 'Bearer realm="metrics"'],
+      ]);
+      return;
+    }
     let aborted = false;
     res.onAborted(() => (aborted = true));
     metrics.render().then(

@@ -57,7 +57,7 @@ export function startOps(p: OpsParts): Ops {
   const sources = { ...p, money, backups: backups.status };
   const metrics = new PeerMetrics(sources);
   p.relay.observer = metrics.observer;
-  metricsRoute(app, metrics, (err) => log.error({ err }, 'metrics failed'));
+  metricsRoute(app, metrics, config.metricsToken, (err) => log.error({ err }, 'metrics failed'));
   let dashboard: Dashboard | undefined;
   if (config.dashboardUser && config.dashboardPassword) {
     dashboard = new Dashboard({ ...sources, db: p.db, metrics, errors, backupsDir: backupsDir(config.dataDir) });

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import * as uWS from 'uWebSockets.js';
@@ -22,6 +21,7 @@ import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
 import { StreamReceiver } from '../payments/stream-receiver';
 import { openDatabase } from '../storage/database';
+import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
 import { startExpirationPurge } from '../storage/expiration-purge';
 import { startVanishPurge } from '../storage/vanish-purge';
@@ -41,8 +41,13 @@ export const databaseFile = (dataDir: string) => path.join(dataDir, 'peer.sqlite
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
 export async function launch(config: Config, log: Logger): Promise<Peer> {
   const startedAt = Date.now();
-  mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(databaseFile(config.dataDir));
+  const tightened = (t: Tightened) =>
+    t.error
+      ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
+      : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
+  const dirWas = privateDir(config.dataDir);
+  if (dirWas) tightened(dirWas);
+  const db = openDatabase(databaseFile(config.dataDir), tightened);
   const store = new EventStore(db, { publicUrl: config.publicUrl });
   const stopPurge = startExpirationPurge(db, store, config.expiredPurgeInterval, log);
   const stopVanishPurge = startVanishPurge(db, store, log);
@@ -88,7 +93,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
   const app = uWS.App();
-  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), log);
+  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log);
   const ws = relayWebSocket(app, '/*', relay, config, log);
 
   app.get('/', (res, req) => {
@@ -107,11 +112,13 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   app.get('/pay/:id', spsp);
   app.options('/.well-known/pay', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   app.options('/pay/:id', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
+  const selectOne = db.prepare('SELECT 1').pluck();
+  // O(1) per call: unauthenticated, so it must not scan; writes that fail (a full disk) take the database down
   app.get('/health', (res) => {
     const h = health(
       {
-        database: () => !committer.broken && db.prepare('SELECT 1').pluck().get() === 1,
-        ledger: () => ledger.invariant().balanced,
+        database: () => !committer.broken && committer.failing === undefined && selectOne.get() === 1,
+        ledger: () => ledger.totals().balanced,
         websocket: () => listenSocket !== undefined && !draining,
       },
       startedAt,

@@ -1,6 +1,9 @@
 import { closeSync, fsync, openSync } from 'node:fs';
 import type { Db } from './database';
 
+/** SQLite result codes that mean the disk, not the write, failed. */
+const STORAGE_FAILURE = /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY)/;
+
 /** Thrown inside a savepoint to undo it; never escapes. */
 const UNDO = Symbol('undo');
 
@@ -37,6 +40,11 @@ export class Committer {
   private syncing = 0;
   private commitDeferred = false;
   broken = false;
+  /**
+   * The SQLite code of the last failed commit, or of a write that failed for lack of disk (SQLITE_FULL, an I/O
+   * error); cleared by the next commit that succeeds. /health reports the database down meanwhile.
+   */
+  failing?: string;
   commits = 0;
   writes = 0;
   /** Runs after each commit (before its fsync): the WAL has grown. */
@@ -58,6 +66,8 @@ export class Committer {
       this.writes++;
       return { value, durable: turn.durable };
     } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && STORAGE_FAILURE.test(code)) this.failing = code;
       this.abort();
       throw err;
     }
@@ -96,7 +106,9 @@ export class Committer {
         this.db.exec('COMMIT');
         this.commits++;
         committed = true;
+        this.failing = undefined;
       } catch (err) {
+        this.failing = String((err as { code?: unknown }).code ?? 'commit failed');
         this.onError(err);
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
       }

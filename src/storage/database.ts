@@ -3,12 +3,21 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { nativeFile } from '../native';
 import { migrate } from './migrate';
+import { PRIVATE_DIR_MODE, privateFile, type Tightened } from './private-files';
 
 export type Db = Database.Database;
 
-/** Opens (creating if needed) the peer's SQLite file with the pragmas the relay relies on, then migrates it. */
-export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+/**
+ * Opens (creating if needed) the peer's SQLite file with the pragmas the relay relies on, then migrates it. A new
+ * folder is made 0700; the file with its -wal and -shm 0600; `onTightened` hears of each that was looser.
+ */
+export function openDatabase(file: string, onTightened: (t: Tightened) => void = () => {}): Db {
+  if (file !== ':memory:') {
+    // created 0700 when absent; an existing folder is the caller's to judge (it may be /tmp)
+    mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    const tightened = [privateFile(file), privateFile(`${file}-wal`, false), privateFile(`${file}-shm`, false)];
+    for (const t of tightened) if (t) onTightened(t);
+  }
   const binding = nativeFile('better_sqlite3.node');
   const db = new Database(file, binding ? { nativeBinding: binding } : {});
   db.pragma('journal_mode = WAL');

@@ -201,7 +201,7 @@ describe('restore', () => {
     l.exec('CREATE TABLE events (id TEXT)');
     l.pragma('user_version = 2');
     l.close();
-    await expect(restoreDatabase(lookalike, database)).rejects.toThrow(/not one of this peer \(missing tables: .*accounts/);
+    await expect(restoreDatabase(lookalike, database)).rejects.toThrow(/not one of this peer: .*missing: .*table accounts/);
 
     const corrupt = path.join(root, 'corrupt.sqlite');
     const bytes = readFileSync(good);

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { privateFile } from '../../storage/private-files';
 import { inspect, openFile } from './sqlite-file';
 
 export interface BackupProgress {
@@ -84,6 +85,8 @@ export async function backupDatabase(
     }
   }
   rmSync(partial, { force: true });
+  // A backup holds what peer.sqlite holds (the STREAM server secret, every balance): 0600 from its first byte.
+  privateFile(partial);
   let snapshotAt: number;
   let pages = 0;
   try {

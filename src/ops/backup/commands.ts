@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { backupDatabase, BackupError, progressPrinter } from './backup-database';
+import { privateDir } from '../../storage/private-files';
 import { backupName, backupsDir } from './backup-files';
 import { restoreDatabase } from './restore-database';
 
@@ -15,7 +16,7 @@ export async function backupCommand(database: string, dataDir: string, target: s
   if (!existsSync(database)) throw new BackupError(`no database at ${database} (is DATA_DIR right?)`);
   let dest: string;
   if (target === undefined) {
-    mkdirSync(backupsDir(dataDir), { recursive: true });
+    privateDir(backupsDir(dataDir));
     dest = path.join(backupsDir(dataDir), backupName());
   } else if (existsSync(target) && statSync(target).isDirectory()) {
     dest = path.join(target, backupName());

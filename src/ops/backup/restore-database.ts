@@ -1,5 +1,7 @@
 import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { auditLedger } from '../../ledger/audit-ledger';
+import { PRIVATE_DIR_MODE } from '../../storage/private-files';
 import { backupDatabase, fsyncPath, progressPrinter } from './backup-database';
 import { pidFile, runningPeer } from './pid-file';
 import { inspect, openFile } from './sqlite-file';
@@ -38,11 +40,22 @@ function checkpoint(file: string, say: (line: string) => void): void {
   }
 }
 
+/** The ledger's deep check on the copy about to become the database (read-only: the copy stays as it was). */
+function auditCopy(file: string): string | undefined {
+  const db = openFile(file, { readonly: true });
+  try {
+    return auditLedger(db);
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Replaces `database` with the backup `from`, refusing anything that is not a sound database of this peer. The
- * backup is first copied beside the database and checked there (integrity_check, schema); only then is the old
- * database hard-linked aside as `<database>.before-restore-<time>` and the new one renamed over it, so at every
- * moment `database` is either the old file or the new one, and a refusal leaves everything as it was.
+ * backup is first copied beside the database and checked there (integrity_check, exactly the schema of its
+ * version, the ledger's zero sum and journal replay); only then is the old database hard-linked aside as
+ * `<database>.before-restore-<time>` and the new one renamed over it, so at every moment `database` is either the
+ * old file or the new one, and a refusal leaves everything as it was.
  */
 export async function restoreDatabase(
   from: string,
@@ -63,12 +76,19 @@ export async function restoreDatabase(
   if (!source.ok) throw new RestoreError(`refused: ${source.reason}; nothing was changed`);
   say(`restore: ${from} is sound: schema version ${source.schemaVersion}, ${source.events} events, ${source.accounts} accounts`);
 
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const incoming = `${database}.restoring`;
   rmSync(incoming, { force: true });
   await backupDatabase(from, incoming, progressPrinter(say, 'restore')).catch((err: Error) => {
     throw new RestoreError(`refused: ${err.message}; nothing was changed`);
   });
+
+  const problem = auditCopy(incoming);
+  if (problem) {
+    rmSync(incoming, { force: true });
+    throw new RestoreError(`refused: ${from}: ${problem}; nothing was changed`);
+  }
+  say('restore: the ledger sums to zero and its journal replays to every stored balance');
 
   let keptAside: string | undefined;
   if (existsSync(database)) {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { bundleFile } from '../../native';
 import { backupDatabase, type BackupResult } from './backup-database';
+import { privateDir } from '../../storage/private-files';
 import { backupName, pruneBackups } from './backup-files';
 
 export interface BackupStatus {
@@ -84,7 +85,7 @@ export function scheduleBackups(options: {
     status.running = true;
     const started = Date.now();
     try {
-      mkdirSync(dir, { recursive: true });
+      privateDir(dir);
       const result = bundle
         ? await backupInChild(bundle, dataDir, dest, abort.signal)
         : await backupDatabase(database, dest, undefined, abort.signal);

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { nativeFile } from '../../native';
-import { loadMigrations } from '../../storage/migrate';
+import { loadMigrations, migrate } from '../../storage/migrate';
 
 /** Opens a SQLite file without creating it and without migrating it (backups, restores, checks). */
 export function openFile(file: string, options: { readonly?: boolean } = {}): Database.Database {
@@ -41,19 +41,80 @@ function headerProblem(file: string, bytes: number): string | undefined {
   return undefined;
 }
 
-/** Tables the migrations up to `version` create (and do not drop). */
-function expectedTables(version: number): string[] {
-  const tables = new Set<string>();
-  for (const m of loadMigrations().slice(0, version)) {
-    for (const [, name] of m.sql.matchAll(/CREATE\s+(?:VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?["`]?(\w+)/gi)) tables.add(name);
-    for (const [, name] of m.sql.matchAll(/DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?["`]?(\w+)/gi)) tables.delete(name);
+interface SchemaEntry {
+  type: string;
+  name: string;
+  tbl_name: string;
+  sql: string | null;
+}
+
+/** SQLite's statistics tables (ANALYZE, PRAGMA optimize): numbers for the query planner, never code. */
+const STATISTICS = /^sqlite_stat\d$/;
+
+/**
+ * An entry as compared: type, name, table and SQL with runs of white space as one. The shadow tables of a virtual
+ * table (FTS5's `events_fts_data` …) are written by SQLite itself, in words that may change between its versions;
+ * they are compared by name only (a table runs no code; a trigger on one is an entry of its own).
+ */
+function schemaKey(e: SchemaEntry, virtualTables: string[]): string {
+  const shadow = e.type === 'table' && virtualTables.some((v) => e.name.startsWith(`${v}_`));
+  return `${e.type} ${e.name} on ${e.tbl_name}: ${shadow ? '(shadow)' : (e.sql ?? '').replace(/\s+/g, ' ').trim()}`;
+}
+
+function schemaOf(db: Database.Database): Map<string, SchemaEntry> {
+  const rows = (db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema').all() as SchemaEntry[]).filter(
+    (e) => !STATISTICS.test(e.name),
+  );
+  const virtualTables = rows.filter((e) => e.type === 'table' && /^CREATE\s+VIRTUAL\s/i.test(e.sql ?? '')).map((e) => e.name);
+  return new Map(rows.map((e) => [schemaKey(e, virtualTables), e]));
+}
+
+const expected = new Map<number, Map<string, SchemaEntry>>();
+
+/** Every table, index, trigger and view the migrations up to `version` create, from a scratch in-memory database. */
+function expectedSchema(version: number): Map<string, SchemaEntry> {
+  let schema = expected.get(version);
+  if (!schema) {
+    const binding = nativeFile('better_sqlite3.node');
+    const scratch = new Database(':memory:', binding ? { nativeBinding: binding } : {});
+    try {
+      migrate(scratch, loadMigrations().slice(0, version));
+      schema = schemaOf(scratch);
+    } finally {
+      scratch.close();
+    }
+    expected.set(version, schema);
   }
-  return [...tables];
+  return schema;
+}
+
+/**
+ * How `db`'s schema differs from what the migrations create at its version, in one line, or undefined. Anything
+ * extra is refused, not only what is missing: a trigger or a view runs code with every write or read, and a
+ * backup from elsewhere may carry one that moves money.
+ */
+function schemaProblem(db: Database.Database, version: number): string | undefined {
+  const want = expectedSchema(version);
+  const have = schemaOf(db);
+  const names = (side: Map<string, SchemaEntry>, other: Map<string, SchemaEntry>) =>
+    [...side].filter(([k]) => !other.has(k)).map(([, e]) => `${e.type} ${e.name}`);
+  const extra = names(have, want);
+  const missing = names(want, have);
+  if (extra.length === 0 && missing.length === 0) return undefined;
+  // an entry whose SQL differs is on both sides under one name
+  const changed = extra.filter((n) => missing.includes(n));
+  const groups: [string, string[]][] = [
+    ['changed', changed],
+    ['extra', extra.filter((n) => !changed.includes(n))],
+    ['missing', missing.filter((n) => !changed.includes(n))],
+  ];
+  const parts = groups.filter(([, list]) => list.length > 0).map(([what, list]) => `${what}: ${list.join(', ')}`);
+  return `its schema is not what this peer's migrations create at version ${version} (${parts.join('; ')})`;
 }
 
 /**
  * Checks that `file` is a sound database of this peer: SQLite (not truncated), `PRAGMA integrity_check` ok, a
- * schema version this peer knows, and the tables that version has. Slow on a big file (integrity_check reads every
+ * schema version this peer knows, and exactly the schema (tables, indexes, triggers, views) of that version. Slow on a big file (integrity_check reads every
  * page); `integrity: false` skips that part.
  */
 export function inspect(file: string, options: { integrity?: boolean } = {}): Inspection {
@@ -79,13 +140,11 @@ export function inspect(file: string, options: { integrity?: boolean } = {}): In
     if (version > known) {
       return { ok: false, reason: `${file} has schema version ${version}, newer than this peer knows (${known}); use a newer peer` };
     }
-    const present = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
-    const missing = expectedTables(version).filter((t) => !present.has(t));
-    if (missing.length > 0) {
-      return { ok: false, reason: `${file} is a SQLite database but not one of this peer (missing tables: ${missing.join(', ')})` };
-    }
+    const problem = schemaProblem(db, version);
+    if (problem) return { ok: false, reason: `${file} is a SQLite database but not one of this peer: ${problem}` };
     const events = db.prepare('SELECT count(*) FROM events').pluck().get() as number;
-    const accounts = present.has('accounts') ? (db.prepare('SELECT count(*) FROM accounts').pluck().get() as number) : 0;
+    const hasAccounts = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'accounts'").get();
+    const accounts = hasAccounts ? (db.prepare('SELECT count(*) FROM accounts').pluck().get() as number) : 0;
     return { ok: true, schemaVersion: version, events, accounts, bytes };
   } catch (err) {
     const message = (err as Error).message;
