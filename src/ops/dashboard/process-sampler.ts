@@ -1,5 +1,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
+/** The monitor's timer period: its own cost stays negligible. Its delays include this period, taken off below. */
+const RESOLUTION_MS = 10;
+
 export interface ProcessSample {
   /** CPU time used since the previous sample, user + system, in % of one core. */
   cpu: number;
@@ -11,8 +14,7 @@ export interface ProcessSample {
 
 /** The process's CPU, memory and event-loop lag between calls of sample() (the dashboard's SAMPLE_MS). */
 export class ProcessSampler {
-  /** 10 ms resolution: the timer's own cost stays negligible and lag below it is not worth showing. */
-  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private cpu = process.cpuUsage();
   private at = performance.now();
 
@@ -26,9 +28,10 @@ export class ProcessSampler {
     const ms = now - this.at;
     this.cpu = process.cpuUsage();
     this.at = now;
-    // The histogram is empty until one resolution period has passed (its values are then NaN or 0).
-    const p99 = this.lag.count > 0 ? this.lag.percentile(99) / 1e6 : 0;
-    const max = this.lag.count > 0 ? this.lag.max / 1e6 : 0;
+    // Empty until one period has passed; each value is the whole time between two ticks, the period included.
+    const lag = (ns: number) => (this.lag.count > 0 ? Math.max(0, ns / 1e6 - RESOLUTION_MS) : 0);
+    const p99 = lag(this.lag.percentile(99));
+    const max = lag(this.lag.max);
     this.lag.reset();
     return {
       cpu: ms > 0 ? ((cpu.user + cpu.system) / 1000 / ms) * 100 : 0,

@@ -266,12 +266,10 @@
     // Plotted in smallest units; labels come from the integers, with one SI prefix per axis.
     const ec = d.economics;
     const older = ec.t.filter((x) => x < t[0]).length;
-    const rev = { t: ec.t.slice(0, older).concat(t), revenue: ec.revenue.slice(0, older).concat(hs.revenue), outstanding: ec.outstanding.slice(0, older).concat(hs.outstanding) };
+    const rev = { t: ec.t.slice(0, older).concat(t), revenue: ec.revenue.slice(0, older).concat(hs.revenue) };
     const moneyFmt = (v, axis, top) => (axis ? F.amountAxis(whole(v), whole(top), scale, code) : money(whole(v)));
-    lineChart('c-revenue', rev.t, [
-      { name: 'received', color: c.blue, values: rev.revenue.map((v, i) => v + rev.outstanding[i]) },
-      { name: 'earned', color: c.teal, values: rev.revenue, area: true },
-    ], moneyFmt, (v) => niceStep(v, true));
+    // Earned only: at micro-prices what was received (prepaid) dwarfs it and would flatten its line to 0.
+    lineChart('c-revenue', rev.t, [{ name: 'earned', color: c.teal, values: rev.revenue, area: true }], moneyFmt, (v) => niceStep(v, true));
     lineChart('c-connections', t, [
       { name: 'connections', color: c.blue, values: hs.connections, area: true },
       { name: 'subscriptions', color: c.violet, values: hs.subscriptions },
