@@ -100,7 +100,7 @@ describe('/dashboard auth', () => {
   });
 
   it('asks for credentials with 401 and WWW-Authenticate when none are sent', async () => {
-    for (const route of ['/dashboard', '/dashboard/', '/dashboard/dashboard.js', '/dashboard/api/summary']) {
+    for (const route of ['/dashboard', '/dashboard/', '/dashboard/dashboard.js', '/dashboard/format.js', '/dashboard/api/summary']) {
       const res = await fetch(peer.httpUrl + route);
       expect(res.status, route).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+"/);
@@ -125,7 +125,7 @@ describe('/dashboard auth', () => {
     const html = await page.text();
     expect(html).toMatch(/<script src="\/dashboard\/dashboard\.js"/);
     expect(html).not.toMatch(/https?:\/\//); // nothing from a CDN
-    for (const [asset, type] of [['dashboard.js', 'text/javascript'], ['dashboard.css', 'text/css'], ['favicon.svg', 'image/svg+xml']]) {
+    for (const [asset, type] of [['dashboard.js', 'text/javascript'], ['format.js', 'text/javascript'], ['dashboard.css', 'text/css'], ['favicon.svg', 'image/svg+xml']]) {
       const res = await fetch(`${peer.httpUrl}/dashboard/${asset}`, { headers });
       expect(res.status, asset).toBe(200);
       expect(res.headers.get('content-type')!.startsWith(type), asset).toBe(true);

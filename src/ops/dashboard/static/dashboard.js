@@ -245,7 +245,7 @@
     text('k-query', `REQ p99 ${latency(d.latency.query.p99)}`);
     text('k-events', int(d.store.events));
     text('k-pubkeys', `${int(d.store.pubkeys)} pubkeys · counted ${hhmm(Date.parse(d.store.at))}`);
-    $('k-events').title = `counted at most once a minute (took ${d.store.tookMs} ms)`;
+    $('k-events').title = `recounted once a minute at most, less often on a big store (took ${d.store.tookMs} ms)`;
     const disk = d.disk;
     text('k-disk', disk.free === null ? '–' : bytes(disk.free));
     text('k-backup-needs', `a backup needs ${bytes(disk.backupNeeds)}`);
