@@ -150,7 +150,7 @@ describe('/dashboard auth', () => {
     expect(s.topPayers[0]).toEqual({ pubkey: payers[2].pubkey, npub: nip19.npubEncode(payers[2].pubkey), spent: '21', balance: '979' });
     // money received vs earned, exact: 3 × 1000 credited to balances, 6 events × 7 charged
     expect(s.money).toEqual({ received: '3000', earned: '42', prepaid: '2958' });
-    expect(s.store).toMatchObject({ events: 6, pubkeys: 3 });
+    expect(s.store).toMatchObject({ events: 6, pubkeys: 3, storedSince: 0 });
     expect(s.disk.free).toBeGreaterThan(0);
     expect(s.disk.backupNeeds).toBe(s.now.dbBytes + s.now.walBytes);
     expect(s.now.rss).toBeGreaterThan(1e6);
@@ -190,12 +190,12 @@ describe('/dashboard figures', () => {
   it('counts stored events and pubkeys at most once per interval, not per poll', () => {
     const db = openDatabase(':memory:');
     const counter = new StoreCounter(db, 60_000);
-    const first = counter.get();
-    expect(first).toMatchObject({ events: 0, pubkeys: 0 });
+    const first = counter.get(0);
+    expect(first).toMatchObject({ events: 0, pubkeys: 0, storedSince: 0 });
     db.prepare(`INSERT INTO events (id, pubkey, kind, created_at, raw) VALUES (?, ?, 1, 1, '{}')`).run('a'.repeat(64), 'b'.repeat(64));
-    expect(counter.get()).toBe(first); // cached
+    expect(counter.get(1)).toEqual({ ...first, storedSince: 1 }); // cached, and says by how much it lags
     const fresh = new StoreCounter(db, 0);
-    expect(fresh.get()).toMatchObject({ events: 1, pubkeys: 1 });
+    expect(fresh.get(1)).toMatchObject({ events: 1, pubkeys: 1, storedSince: 0 });
     db.close();
   });
 });

@@ -156,7 +156,7 @@ export class Dashboard {
         earned: String(revenue),
         prepaid: String(outstanding),
       },
-      store: this.counts.get(),
+      store: this.counts.get(now.stored),
       disk: { free: freeBytes(config.dataDir), backupNeeds: now.dbBytes + now.walBytes },
       range: rangeSeconds,
       sampleSeconds: SAMPLE_MS / 1000,

@@ -16,11 +16,14 @@ export interface StoreCounts {
   /** When they were counted (ISO), and how long it took (ms). */
   at: string;
   tookMs: number;
+  /** Events stored by the relay since the count (replacements and deletions aside, what the count lags by). */
+  storedSince: number;
 }
 
 export class StoreCounter {
   private readonly count: Statement<[], { events: number; pubkeys: number }>;
-  private last?: StoreCounts;
+  private last?: Omit<StoreCounts, 'storedSince'>;
+  private storedAtCount = 0;
   private nextAt = 0;
 
   constructor(
@@ -32,8 +35,8 @@ export class StoreCounter {
     );
   }
 
-  /** The latest counts, counted again first when they are due. */
-  get(): StoreCounts {
+  /** The latest counts, counted again first when they are due; `stored` is the relay's running total. */
+  get(stored: number): StoreCounts {
     const now = Date.now();
     if (!this.last || now >= this.nextAt) {
       const started = performance.now();
@@ -41,7 +44,8 @@ export class StoreCounter {
       const took = performance.now() - started;
       this.last = { events: r.events, pubkeys: r.pubkeys, at: new Date(now).toISOString(), tookMs: Math.round(took) };
       this.nextAt = now + Math.max(this.maxAgeMs, took * COST_RATIO);
+      this.storedAtCount = stored;
     }
-    return this.last;
+    return { ...this.last, storedSince: stored - this.storedAtCount };
   }
 }
