@@ -11,6 +11,7 @@ import { Ledger } from '../../src/ledger/ledger';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient, type Signer } from '../helpers/client';
 import { spawnBundle, type BundledPeer } from '../helpers/bundle';
+import { pay } from '../helpers/payer';
 
 /**
  * The operator dashboard in a real browser: dist/ copied alone and started as the operator would, some traffic
@@ -94,6 +95,8 @@ beforeAll(async () => {
     data: new Uint8Array(0),
   });
   await alice.sendData(Buffer.from(prepare));
+  // A STREAM payment with the official client: its rate probes are answered F99, normal traffic.
+  await pay(peer.port, 'alice-token-0123456789', payers[0].pubkey, 1000);
   const intruder: Plugin = new BtpPlugin({ server: `btp+ws://x:not-the-token-0000000@${base.slice(7)}/btp` });
   await intruder.connect().catch(() => undefined);
 
@@ -189,6 +192,9 @@ describe('the dashboard in headless Chromium', () => {
       // F02 is a failure (red); F99 is normal STREAM traffic, shown apart and not red.
       expect(await page.textContent('#ilp-results .chip.bad')).toMatch(/F02/);
       expect(await page.getAttribute('#ilp-f99', 'class')).toBe('chip');
+      expect(Number(await page.textContent('#ilp-f99 b'))).toBeGreaterThan(0);
+      expect(await page.textContent('#ilp-results .chip.bad')).not.toMatch(/F99/);
+      expect(await page.locator('#ilp-results .chip.bad').count()).toBe(1);
       expect(await page.textContent('#ilp-results + .note')).toMatch(/F99.*not a failure/);
       expect(await page.textContent('#logins-total')).toBe('1 since start');
       expect(await page.textContent('#logins')).toMatch(/127\.0\.0\.1/);
