@@ -9,6 +9,7 @@ import { Ledger } from '../../src/ledger/ledger';
 import { basicAuthChecker } from '../../src/ops/dashboard/basic-auth';
 import type { Dashboard } from '../../src/ops/dashboard/dashboard';
 import { History } from '../../src/ops/dashboard/history';
+import { ProcessSampler } from '../../src/ops/dashboard/process-sampler';
 import { StoreCounter } from '../../src/ops/dashboard/store-counts';
 import { createLogger, onWarnings } from '../../src/ops/logger';
 import { RecentErrors } from '../../src/ops/recent-errors';
@@ -250,6 +251,27 @@ describe('dashboard parts', () => {
     expect(kept.list()).toEqual([expect.objectContaining({ msg: 'btp auth refused', detail: 'peer=alice' })]);
     expect(JSON.stringify(kept.list())).not.toMatch(/SECRET/);
     expect(lines.join('')).not.toMatch(/tok-SECRET|SECRET3/); // pino's own redaction, unchanged
+  });
+
+  it('measures CPU and event-loop lag between samples', async () => {
+    const sampler = new ProcessSampler();
+    try {
+      const tick = () => new Promise((r) => setTimeout(r, 40));
+      await tick();
+      sampler.sample();
+      await tick();
+      const busyUntil = performance.now() + 150;
+      while (performance.now() < busyUntil); // the event loop blocked for 150 ms
+      await tick();
+      const s = sampler.sample();
+      expect(s.lagMax).toBeGreaterThanOrEqual(130); // 150 ms less the monitor's 10 ms period, and some slack
+      expect(s.cpu).toBeGreaterThan(5); // up to 150 ms of CPU in a window of about 230 ms (less on a shared machine)
+      expect(s.rss).toBeGreaterThan(1e6);
+      await tick();
+      expect(sampler.sample().lagMax).toBeLessThan(s.lagMax); // reset after each sample
+    } finally {
+      sampler.stop();
+    }
   });
 
   it('encodes npubs as NIP-19 does', () => {
