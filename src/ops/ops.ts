@@ -60,7 +60,7 @@ export function startOps(p: OpsParts): Ops {
   metricsRoute(app, metrics, config.metricsToken, (err) => log.error({ err }, 'metrics failed'));
   let dashboard: Dashboard | undefined;
   if (config.dashboardUser && config.dashboardPassword) {
-    dashboard = new Dashboard({ ...sources, db: p.db, metrics, errors, backupsDir: backupsDir(config.dataDir) });
+    dashboard = new Dashboard({ ...sources, db: p.db, metrics, errors, backupsDir: backupsDir(config.dataDir), log });
     dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword, config.trustedProxies);
   }
   return {

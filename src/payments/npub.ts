@@ -55,3 +55,25 @@ export function parsePubkey(id: string): string | undefined {
   if (HEX64.test(id)) return id.toLowerCase();
   return decodeNpub(id);
 }
+
+/** NIP-19 `npub1…` of a 64-hex pubkey (bech32, BIP-173), as the dashboard shows it. */
+export function encodeNpub(pubkeyHex: string): string {
+  if (!HEX64.test(pubkeyHex)) throw new TypeError(`not a hex pubkey: ${pubkeyHex}`);
+  const words: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (const byte of Buffer.from(pubkeyHex, 'hex')) {
+    acc = ((acc << 8) | byte) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      words.push((acc >>> bits) & 31);
+    }
+  }
+  if (bits > 0) words.push((acc << (5 - bits)) & 31);
+  const hrp = [...'npub'].map((c) => c.charCodeAt(0));
+  const expanded = [...hrp.map((c) => c >> 5), 0, ...hrp.map((c) => c & 31)];
+  const mod = polymod([...expanded, ...words, 0, 0, 0, 0, 0, 0]) ^ 1;
+  const checksum = Array.from({ length: 6 }, (_, i) => (mod >>> (5 * (5 - i))) & 31);
+  return `npub1${[...words, ...checksum].map((w) => CHARSET[w]).join('')}`;
+}

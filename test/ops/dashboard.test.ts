@@ -1,20 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceAccount } from '../../src/ledger/account-paths';
 import { Ledger } from '../../src/ledger/ledger';
 import { basicAuthChecker } from '../../src/ops/dashboard/basic-auth';
 import type { Dashboard } from '../../src/ops/dashboard/dashboard';
 import { History } from '../../src/ops/dashboard/history';
+import { ProcessSampler } from '../../src/ops/dashboard/process-sampler';
+import { StoreCounter } from '../../src/ops/dashboard/store-counts';
 import { createLogger, onWarnings } from '../../src/ops/logger';
 import { RecentErrors } from '../../src/ops/recent-errors';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { encodeNpub } from '../../src/payments/npub';
+import { launch } from '../../src/peer/launch';
+import { loadConfig, startPeer, type StartedPeer } from '../../src/start';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';
+import { pay } from '../helpers/payer';
 
 const USER = 'operator';
 const PASSWORD = 'correct horse battery staple';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+type Summary = ReturnType<Dashboard['summary']>;
+const summaryOf = async (httpUrl: string): Promise<Summary> => {
+  const res = await fetch(`${httpUrl}/dashboard/api/summary`, { headers: { authorization: basic(USER, PASSWORD) } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Summary;
+};
 
 let peer: StartedPeer;
 const payers = [signer(), signer(), signer()];
@@ -60,8 +74,34 @@ describe('/dashboard auth', () => {
     }
   });
 
+  it('counts, shows and logs failed logins with the client address, never the password tried', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'peer-'));
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const config = loadConfig({ PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
+    const own = await launch(config, createLogger('warn', sink));
+    const url = `http://127.0.0.1:${own.port}`;
+    try {
+      const guesses = [basic(USER, 'hunter2-guess'), basic('admin', PASSWORD), 'Basic !!!'];
+      for (const authorization of guesses) expect((await fetch(`${url}/dashboard`, { headers: { authorization } })).status).toBe(401);
+      expect((await fetch(`${url}/dashboard`)).status).toBe(401); // no credentials: not a failed login
+      const s = await summaryOf(url);
+      expect(s.failedLogins.total).toBe(3);
+      expect(s.failedLogins.recent).toHaveLength(3);
+      expect(s.failedLogins.recent[0]).toEqual({ at: expect.any(String), ip: '127.0.0.1' });
+      expect(s.errors).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'dashboard login failed', detail: 'ip=127.0.0.1' }));
+      const logged = lines.filter((l) => l.includes('dashboard login failed'));
+      expect(logged).toHaveLength(3);
+      expect(JSON.parse(logged[0])).toMatchObject({ level: 40, ip: '127.0.0.1' });
+      expect(lines.join('')).not.toMatch(/hunter2|admin|correct horse/);
+    } finally {
+      await own.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('asks for credentials with 401 and WWW-Authenticate when none are sent', async () => {
-    for (const route of ['/dashboard', '/dashboard/', '/dashboard/dashboard.js', '/dashboard/api/summary']) {
+    for (const route of ['/dashboard', '/dashboard/', '/dashboard/dashboard.js', '/dashboard/format.js', '/dashboard/api/summary']) {
       const res = await fetch(peer.httpUrl + route);
       expect(res.status, route).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+"/);
@@ -86,7 +126,7 @@ describe('/dashboard auth', () => {
     const html = await page.text();
     expect(html).toMatch(/<script src="\/dashboard\/dashboard\.js"/);
     expect(html).not.toMatch(/https?:\/\//); // nothing from a CDN
-    for (const [asset, type] of [['dashboard.js', 'text/javascript'], ['dashboard.css', 'text/css'], ['favicon.svg', 'image/svg+xml']]) {
+    for (const [asset, type] of [['dashboard.js', 'text/javascript'], ['format.js', 'text/javascript'], ['dashboard.css', 'text/css'], ['favicon.svg', 'image/svg+xml']]) {
       const res = await fetch(`${peer.httpUrl}/dashboard/${asset}`, { headers });
       expect(res.status, asset).toBe(200);
       expect(res.headers.get('content-type')!.startsWith(type), asset).toBe(true);
@@ -108,11 +148,56 @@ describe('/dashboard auth', () => {
     expect(s.economics.outstanding[0]).toBe(995);
     expect(s.economics.t[0]).toBeLessThan(s.history.t[0]);
     expect(s.topPayers.map((p) => p.pubkey)).toEqual([payers[2], payers[1], payers[0]].map((p) => p.pubkey));
-    expect(s.topPayers[0]).toEqual({ pubkey: payers[2].pubkey, spent: '21', balance: '979' });
+    expect(s.topPayers[0]).toEqual({ pubkey: payers[2].pubkey, npub: nip19.npubEncode(payers[2].pubkey), spent: '21', balance: '979' });
+    // money received vs earned, exact: 3 × 1000 credited to balances, 6 events × 7 charged
+    expect(s.money).toEqual({ received: '3000', earned: '42', prepaid: '2958' });
+    expect(s.store).toMatchObject({ events: 6, pubkeys: 3, storedSince: 0 });
+    expect(s.disk.free).toBeGreaterThan(0);
+    expect(s.disk.backupNeeds).toBe(s.now.dbBytes + s.now.walBytes);
+    expect(s.now.rss).toBeGreaterThan(1e6);
+    expect(s.now.cpu).toBeGreaterThanOrEqual(0);
+    expect(s.now.lagP99).toBeGreaterThanOrEqual(0);
+    expect(s.history.cpu.length).toBe(s.history.t.length);
     expect(s.ilp.peers).toEqual([{ id: 'alice', connections: 0, owes: '3000', pending: '0', limit: '100000' }]);
     expect(s.latency.ingest.count).toBe(6);
+    expect(s.ilp).toMatchObject({ fulfilled: 0, applicationErrors: 0, failures: {} });
     expect(s.backups).toMatchObject({ intervalSeconds: 86400, keep: 7, files: [], last: null });
     expect(Array.isArray(s.errors)).toBe(true);
+  });
+});
+
+describe('/dashboard figures', () => {
+  it('counts F99 (STREAM application errors) apart from failures, and money received to the unit', async () => {
+    const own = await startPeer({
+      DASHBOARD_USER: USER,
+      DASHBOARD_PASSWORD: PASSWORD,
+      ILP_PEERS: JSON.stringify([{ id: 'alice', token: 'alice-token-0123456789', creditLimit: '100000' }]),
+    });
+    try {
+      const payer = signer();
+      // the official STREAM client probes the exchange rate with unfulfillable packets: the receiver answers F99
+      await pay(own.port, 'alice-token-0123456789', payer.pubkey, 1234);
+      const s = await summaryOf(own.httpUrl);
+      expect(s.ilp.applicationErrors).toBeGreaterThan(0);
+      expect(s.ilp.results.F99).toBe(s.ilp.applicationErrors);
+      expect(s.ilp.fulfilled).toBeGreaterThan(0);
+      expect(s.ilp.failures).toEqual({});
+      expect(s.money).toEqual({ received: '1234', earned: '0', prepaid: '1234' });
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('counts stored events and pubkeys at most once per interval, not per poll', () => {
+    const db = openDatabase(':memory:');
+    const counter = new StoreCounter(db, 60_000);
+    const first = counter.get(0);
+    expect(first).toMatchObject({ events: 0, pubkeys: 0, storedSince: 0 });
+    db.prepare(`INSERT INTO events (id, pubkey, kind, created_at, raw) VALUES (?, ?, 1, 1, '{}')`).run('a'.repeat(64), 'b'.repeat(64));
+    expect(counter.get(1)).toEqual({ ...first, storedSince: 1 }); // cached, and says by how much it lags
+    const fresh = new StoreCounter(db, 0);
+    expect(fresh.get(1)).toMatchObject({ events: 1, pubkeys: 1, storedSince: 0 });
+    db.close();
   });
 });
 
@@ -168,9 +253,38 @@ describe('dashboard parts', () => {
     expect(lines.join('')).not.toMatch(/tok-SECRET|SECRET3/); // pino's own redaction, unchanged
   });
 
+  it('measures CPU and event-loop lag between samples', async () => {
+    const sampler = new ProcessSampler();
+    try {
+      const tick = () => new Promise((r) => setTimeout(r, 40));
+      await tick();
+      sampler.sample();
+      await tick();
+      const busyUntil = performance.now() + 150;
+      while (performance.now() < busyUntil); // the event loop blocked for 150 ms
+      await tick();
+      const s = sampler.sample();
+      expect(s.lagMax).toBeGreaterThanOrEqual(130); // 150 ms less the monitor's 10 ms period, and some slack
+      expect(s.cpu).toBeGreaterThan(5); // up to 150 ms of CPU in a window of about 230 ms (less on a shared machine)
+      expect(s.rss).toBeGreaterThan(1e6);
+      await tick();
+      expect(sampler.sample().lagMax).toBeLessThan(s.lagMax); // reset after each sample
+    } finally {
+      sampler.stop();
+    }
+  });
+
+  it('encodes npubs as NIP-19 does', () => {
+    for (let i = 0; i < 50; i++) {
+      const pubkey = signer().pubkey;
+      expect(encodeNpub(pubkey)).toBe(nip19.npubEncode(pubkey));
+    }
+    expect(() => encodeNpub('zz')).toThrow(/not a hex pubkey/);
+  });
+
   it('keeps a bounded history and thins it to the points asked for', () => {
     const h = new History(10);
-    const sample = (t: number) => ({ t, received: t, stored: 0, rejected: 0, fanout: 0, connections: 0, subscriptions: 0, dbBytes: 0, walBytes: 0, revenue: 0, outstanding: 0 });
+    const sample = (t: number) => ({ t, received: t, stored: 0, rejected: 0, fanout: 0, connections: 0, subscriptions: 0, dbBytes: 0, walBytes: 0, revenue: 0, outstanding: 0, cpu: 0, rss: 0, lagP99: 0, lagMax: 0 });
     for (let t = 1; t <= 25; t++) h.add(sample(t));
     expect(h.series(0, 100).t).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
     expect(h.series(20, 100).received).toEqual([20, 21, 22, 23, 24, 25]);

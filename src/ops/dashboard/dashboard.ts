@@ -1,10 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
+import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { IpList } from '../../config/ip-list';
 import { respond, respondJson } from '../../http/respond';
 import { dashboardDir } from '../../native';
+import { encodeNpub } from '../../payments/npub';
 import { clientIp } from '../../relay/policies/client-ip';
 import { TokenBuckets } from '../../relay/policies/token-buckets';
 import type { Db } from '../../storage/database';
@@ -13,7 +15,10 @@ import { listBackups } from '../backup/backup-files';
 import type { MetricSources, PeerMetrics } from '../metrics';
 import type { RecentErrors } from '../recent-errors';
 import { basicAuthChecker } from './basic-auth';
+import { FailedLogins } from './failed-logins';
 import { History, SAMPLE_MS, type Sample } from './history';
+import { ProcessSampler, type ProcessSample } from './process-sampler';
+import { StoreCounter } from './store-counts';
 
 export interface DashboardSources extends MetricSources {
   db: Db;
@@ -21,6 +26,7 @@ export interface DashboardSources extends MetricSources {
   errors: RecentErrors;
   backupsDir: string;
   startedAt: number;
+  log?: Logger;
 }
 
 /** Ranges the page offers, in seconds; the in-memory history keeps a day, economic snapshots go further back. */
@@ -37,14 +43,41 @@ const fileSize = (f: string) => {
   }
 };
 
+/** Bytes free to this process on the file system of `dir`, or null when it cannot be read. */
+const freeBytes = (dir: string) => {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * ILP results by meaning. F99 is STREAM's "application error": receivers answer it to rate probes and to packets
+ * of a closing connection, so it is normal traffic, shown apart from failures.
+ */
+function ilpResults(results: Map<string, number>) {
+  const failures: Record<string, number> = {};
+  for (const [k, n] of results) if (k !== 'fulfilled' && k !== 'F99') failures[k] = n;
+  return { fulfilled: results.get('fulfilled') ?? 0, applicationErrors: results.get('F99') ?? 0, failures };
+}
+
 /** The dashboard's data: samples for the charts every SAMPLE_MS, and the JSON the page polls. */
 export class Dashboard {
   readonly history = new History();
+  readonly failedLogins: FailedLogins;
+  private readonly process = new ProcessSampler();
+  /** The timer's latest process figures: a poll reuses them rather than cutting the 5 s window short. */
+  private lastProcess: ProcessSample;
+  private readonly counts: StoreCounter;
   private readonly timer: NodeJS.Timeout;
   /** Revenue and balances from `economic_snapshots` (src/payments/economics.ts): history that outlives restarts. */
   private readonly snapshots?: Statement<[number], { t: number; revenue: bigint; outstanding: bigint }>;
 
   constructor(private readonly s: DashboardSources) {
+    this.failedLogins = new FailedLogins(s.log);
+    this.counts = new StoreCounter(s.db);
     const table = s.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'economic_snapshots'").get();
     if (table) {
       this.snapshots = s.db
@@ -54,13 +87,18 @@ export class Dashboard {
         )
         .safeIntegers(true);
     }
+    this.lastProcess = this.process.sample();
     this.history.add(this.sample());
-    this.timer = setInterval(() => this.history.add(this.sample()), SAMPLE_MS);
+    this.timer = setInterval(() => {
+      this.lastProcess = this.process.sample();
+      this.history.add(this.sample());
+    }, SAMPLE_MS);
     this.timer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.process.stop();
   }
 
   sample(): Sample {
@@ -78,6 +116,7 @@ export class Dashboard {
       walBytes: fileSize(`${databaseFile}-wal`),
       revenue: Number(money.revenue()),
       outstanding: Number(money.outstanding()),
+      ...this.lastProcess,
     };
   }
 
@@ -97,6 +136,8 @@ export class Dashboard {
     for (const [k, v] of Object.entries(now)) history[k as keyof Sample].push(v);
     const q = (h: typeof metrics.ingest) => ({ p50: h.quantile(0.5) ?? null, p99: h.quantile(0.99) ?? null, count: h.observations });
     const positions = money.peerPositions();
+    const revenue = money.revenue();
+    const outstanding = money.outstanding();
     return {
       peer: {
         name: config.relayName,
@@ -107,7 +148,16 @@ export class Dashboard {
         startedAt: new Date(this.s.startedAt).toISOString(),
         uptime: Math.round((now.t - this.s.startedAt) / 1000),
       },
-      now: { ...now, reqs: relay.counters.reqs, writeQueue: this.s.writer.pending, revenue: String(money.revenue()), outstanding: String(money.outstanding()) },
+      now: { ...now, reqs: relay.counters.reqs, writeQueue: this.s.writer.pending, revenue: String(revenue), outstanding: String(outstanding) },
+      money: {
+        // Every debit of a balance is a fee credited to revenue/relay-fees (src/ledger/account-paths.ts), so what
+        // came into balances is what was earned plus what is still prepaid: no scan over the balances.
+        received: String(revenue + outstanding),
+        earned: String(revenue),
+        prepaid: String(outstanding),
+      },
+      store: this.counts.get(now.stored),
+      disk: { free: freeBytes(config.dataDir), backupNeeds: now.dbBytes + now.walBytes },
       range: rangeSeconds,
       sampleSeconds: SAMPLE_MS / 1000,
       history,
@@ -116,6 +166,7 @@ export class Dashboard {
       latency: { ingest: q(metrics.ingest), query: q(metrics.query) },
       ilp: {
         results: Object.fromEntries(connector.results),
+        ...ilpResults(connector.results),
         peers: config.ilpPeers.map((p) => {
           const pos = positions.find((x) => x.peer === p.id);
           return {
@@ -127,7 +178,8 @@ export class Dashboard {
           };
         }),
       },
-      topPayers: money.topPayers(10).map((p) => ({ pubkey: p.pubkey, spent: String(p.spent), balance: String(p.balance) })),
+      topPayers: money.topPayers(10).map((p) => ({ pubkey: p.pubkey, npub: encodeNpub(p.pubkey), spent: String(p.spent), balance: String(p.balance) })),
+      failedLogins: { total: this.failedLogins.total, recent: this.failedLogins.list() },
       errors: this.s.errors.list().reverse(),
       backups: {
         intervalSeconds: config.backupInterval,
@@ -162,6 +214,7 @@ const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
+  'format.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
 
@@ -199,7 +252,10 @@ export function dashboardRoutes(
     }
     if (!authorized(header)) {
       // A request without credentials is a browser asking which scheme to use, not a guess.
-      if (header !== '') failures.take(ip);
+      if (header !== '') {
+        failures.take(ip);
+        dashboard.failedLogins.record(ip);
+      }
       return respond(res, '401 Unauthorized', 'text/plain; charset=utf-8', 'authentication required\n', [
         ['WWW-Authenticate', 'Basic realm="peer dashboard", charset="UTF-8"'],
         ...HEADERS,

@@ -11,6 +11,10 @@ export const COLUMNS = [
   'walBytes',
   'revenue',
   'outstanding',
+  'cpu',
+  'rss',
+  'lagP99',
+  'lagMax',
 ] as const;
 
 export type Column = (typeof COLUMNS)[number];
@@ -18,7 +22,7 @@ export type Sample = Record<Column, number>;
 export type Series = Record<Column, number[]>;
 
 export const SAMPLE_MS = 5000;
-/** A day of samples: 17,280 × 11 columns × 8 bytes ≈ 1.5 MB, allocated once. */
+/** A day of samples: 17,280 × 15 columns × 8 bytes ≈ 2.1 MB, allocated once. */
 const CAPACITY = (24 * 3600 * 1000) / SAMPLE_MS;
 
 /**

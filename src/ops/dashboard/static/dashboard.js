@@ -4,6 +4,7 @@
   const POLL_MS = 5000;
   const SVG = 'http://www.w3.org/2000/svg';
   const $ = (id) => document.getElementById(id);
+  const F = globalThis.DashboardFormat; // format.js: money from integer strings, never floats
   let range = 3600;
   let last = null;
   let timer = 0;
@@ -58,29 +59,11 @@
     if (!isFinite(sec)) return '> 5 s';
     return sec < 0.001 ? `≤ ${Math.round(sec * 1e6)} µs` : sec < 1 ? `≤ ${+(sec * 1000).toFixed(2)} ms` : `≤ ${sec} s`;
   }
-  /** An exact decimal string in the smallest unit → "1,234.5 USD" (at most 6 decimals unless it would read 0). */
-  function amount(str, scale, code) {
-    let neg = false;
-    let digits = String(str);
-    if (digits.startsWith('-')) (neg = true), (digits = digits.slice(1));
-    digits = digits.padStart(scale + 1, '0');
-    const whole = digits.slice(0, digits.length - scale) || '0';
-    let frac = scale > 0 ? digits.slice(digits.length - scale) : '';
-    const trimmed = frac.replace(/0+$/, '');
-    frac = trimmed.length > 6 && /[1-9]/.test(trimmed.slice(0, 6)) ? trimmed.slice(0, 6) : trimmed;
-    return `${neg ? '−' : ''}${nf.format(BigInt(whole))}${frac ? '.' + frac : ''} ${code}`;
-  }
-  const units = (str, scale) => Number(str) / 10 ** scale;
+  /** A chart value (a float of smallest units) as the integer string the money formats take. */
+  const whole = (v) => BigInt(Math.round(isFinite(v) ? v : 0)).toString();
   const hhmm = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const hhmmss = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const dayTime = (t) => new Date(t).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
-  /** Short form: 4 significant digits, k/M beyond a thousand. */
-  function amountShort(str, scale, code) {
-    const v = Number(str) / 10 ** scale;
-    const a = Math.abs(v);
-    const text = a >= 1000 ? short(v) : a === 0 ? '0' : v.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
-    return code ? `${text} ${code}` : text;
-  }
   /** Grid steps for byte charts fall on round numbers of KiB, MiB or GiB. */
   function bytesStep(v) {
     const unit = 1024 ** Math.max(0, Math.min(4, Math.floor(Math.log(Math.max(v, 1)) / Math.log(1024))));
@@ -91,6 +74,12 @@
     const el = $(id);
     el.replaceChildren(value, h('small', {}, unit));
     if (title) el.title = title;
+  }
+  /** A money tile: the short amount with its (SI-prefixed) unit small, the exact amount as its title. */
+  function moneyTile(id, str, scale, code) {
+    const shown = F.amountShort(str, scale, code);
+    const cut = shown.lastIndexOf(' ');
+    tile(id, shown.slice(0, cut), shown.slice(cut + 1), F.amountExact(str, scale, code));
   }
 
   /** Per-second rates between consecutive samples of a running total (a restart's drop counts as 0). */
@@ -138,7 +127,7 @@
       const v = (max / 4) * i;
       grid.append(s('line', { x1: pad.l, x2: pad.l + w, y1: y(v), y2: y(v) }));
       const label = s('text', { x: pad.l - 8, y: y(v) + 3.5, 'text-anchor': 'end' });
-      label.textContent = fmt(v, true);
+      label.textContent = fmt(v, true, max);
       axis.append(label);
     }
     if (t.length > 1) {
@@ -200,11 +189,32 @@
   }
 
   // ---- rendering ----
+  /** A copy button for `value` (navigator.clipboard needs a secure context; plain http falls back to a selection). */
+  function copyButton(value, label) {
+    const btn = h('button', { type: 'button', class: 'copy', title: `copy ${label}`, 'aria-label': `copy ${label}`, 'data-copy': value }, 'copy');
+    btn.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(value);
+      } catch {
+        const range = document.createRange();
+        range.selectNodeContents(btn.previousElementSibling);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        document.execCommand('copy');
+      }
+      btn.textContent = 'copied';
+      setTimeout(() => (btn.textContent = 'copy'), 1500);
+    });
+    return btn;
+  }
+
   function render(d) {
     const c = colors();
     const { peer, now, history: hs } = d;
     const scale = peer.assetScale;
     const code = peer.assetCode;
+    const money = (str) => F.amountShort(str, scale, code);
+    const exact = (str) => F.amountExact(str, scale, code);
     document.title = `${peer.name} · dashboard`;
     text('name', peer.name);
     text('address', peer.ilpAddress);
@@ -226,12 +236,25 @@
     text('k-subscriptions', `${int(now.subscriptions)} subscriptions`);
     text('k-db', bytes(now.dbBytes + now.walBytes));
     text('k-wal', `file ${bytes(now.dbBytes)} · WAL ${bytes(now.walBytes)}`);
-    tile('k-revenue', amountShort(now.revenue, scale), code, amount(now.revenue, scale, code));
-    const perHour = t.length > 1 ? ((hs.revenue[hs.revenue.length - 1] - hs.revenue[0]) / ((t[t.length - 1] - t[0]) / 3.6e6)) : 0;
-    text('k-revenue-rate', `${amountShort(String(Math.round(perHour)), scale, code)} / h lately`);
-    tile('k-outstanding', amountShort(now.outstanding, scale), code, amount(now.outstanding, scale, code));
+    moneyTile('k-money-in', d.money.received, scale, code);
+    moneyTile('k-revenue', d.money.earned, scale, code);
+    const perHour = t.length > 1 ? (hs.revenue[hs.revenue.length - 1] - hs.revenue[0]) / ((t[t.length - 1] - t[0]) / 3.6e6) : 0;
+    text('k-revenue-rate', `${money(whole(perHour))} / h lately`);
+    moneyTile('k-outstanding', d.money.prepaid, scale, code);
     text('k-ingest', latency(d.latency.ingest.p99));
     text('k-query', `REQ p99 ${latency(d.latency.query.p99)}`);
+    text('k-events', int(d.store.events));
+    const since = d.store.storedSince > 0 ? ` (+${int(d.store.storedSince)} since)` : '';
+    text('k-pubkeys', `${int(d.store.pubkeys)} pubkeys · counted ${hhmm(Date.parse(d.store.at))}${since}`);
+    $('k-events').title = `recounted once a minute at most, less often on a big store (took ${d.store.tookMs} ms)`;
+    const disk = d.disk;
+    text('k-disk', disk.free === null ? '–' : bytes(disk.free));
+    text('k-backup-needs', `a backup needs ${bytes(disk.backupNeeds)}`);
+    $('k-disk').parentElement.classList.toggle('warn', disk.free !== null && disk.free < 2 * disk.backupNeeds);
+    tile('k-cpu', now.cpu.toFixed(now.cpu < 10 ? 1 : 0), '%', 'CPU time of the last 5 s, in % of one core');
+    text('k-rss', `RSS ${bytes(now.rss)}`);
+    tile('k-lag', +now.lagP99.toFixed(1), 'ms', 'event-loop delay p99 over the last 5 s');
+    text('k-lag-max', `max ${+now.lagMax.toFixed(1)} ms`);
 
     const perSec = (v, axis) => (axis ? short(v) : `${short(v)}/s`);
     lineChart('c-throughput', rt, [
@@ -240,11 +263,14 @@
       { name: 'refused', color: c.rose, values: rejected },
     ], perSec);
     text('c-revenue-unit', `cumulative, ${code}`);
-    // Revenue: economic snapshots (kept in the database) before the first in-memory sample, then the samples.
+    // Money: economic snapshots (kept in the database) before the first in-memory sample, then the samples.
+    // Plotted in smallest units; labels come from the integers, with one SI prefix per axis.
     const ec = d.economics;
     const older = ec.t.filter((x) => x < t[0]).length;
-    const rev = { t: ec.t.slice(0, older).concat(t), revenue: ec.revenue.slice(0, older).concat(hs.revenue), outstanding: ec.outstanding.slice(0, older).concat(hs.outstanding) };
-    lineChart('c-revenue', rev.t, [{ name: 'earned', color: c.teal, values: rev.revenue.map((v) => v / 10 ** scale), area: true }], (v) => short(v));
+    const rev = { t: ec.t.slice(0, older).concat(t), revenue: ec.revenue.slice(0, older).concat(hs.revenue) };
+    const moneyFmt = (v, axis, top) => (axis ? F.amountAxis(whole(v), whole(top), scale, code) : money(whole(v)));
+    // Earned only: at micro-prices what was received (prepaid) dwarfs it and would flatten its line to 0.
+    lineChart('c-revenue', rev.t, [{ name: 'earned', color: c.teal, values: rev.revenue, area: true }], moneyFmt, (v) => niceStep(v, true));
     lineChart('c-connections', t, [
       { name: 'connections', color: c.blue, values: hs.connections, area: true },
       { name: 'subscriptions', color: c.violet, values: hs.subscriptions },
@@ -253,18 +279,22 @@
       { name: 'total', color: c.amber, values: hs.dbBytes.map((v, i) => v + hs.walBytes[i]), area: true },
       { name: 'WAL', color: c.blue, values: hs.walBytes },
     ], (v) => bytes(v), bytesStep);
+    lineChart('c-process', t, [
+      { name: 'CPU %', color: c.violet, values: hs.cpu, area: true },
+      { name: 'loop lag p99 ms', color: c.amber, values: hs.lagP99 },
+    ], (v) => short(v));
 
-    // Top payers.
+    // Top payers: the full npub, copyable.
     const payers = d.topPayers;
-    const topSpent = payers.length ? units(payers[0].spent, scale) : 0;
+    const topSpent = payers.length ? Number(payers[0].spent) : 0;
     $('t-payers').tBodies[0].replaceChildren(
       ...(payers.length
         ? payers.map((p) =>
             h('tr', {},
-              h('td', { class: 'mono', title: p.pubkey }, `${p.pubkey.slice(0, 8)}…${p.pubkey.slice(-4)}`),
-              h('td', { class: 'num', title: amount(p.spent, scale, code) }, amountShort(p.spent, scale, code)),
-              h('td', { class: 'num', title: amount(p.balance, scale, code) }, amountShort(p.balance, scale, code)),
-              h('td', { class: 'bar' }, h('div', { class: 'meter' }, h('i', { style: `width:${topSpent > 0 ? Math.max(2, (units(p.spent, scale) / topSpent) * 100) : 0}%` })))),
+              h('td', { class: 'npub' }, h('code', { title: `hex ${p.pubkey}` }, p.npub), copyButton(p.npub, 'npub')),
+              h('td', { class: 'num', title: exact(p.spent) }, money(p.spent)),
+              h('td', { class: 'num', title: exact(p.balance) }, money(p.balance)),
+              h('td', { class: 'bar' }, h('div', { class: 'meter' }, h('i', { style: `width:${topSpent > 0 ? Math.max(2, (Number(p.spent) / topSpent) * 100) : 0}%` })))),
           )
         : [h('tr', { class: 'empty-row' }, h('td', { colspan: '4' }, 'nobody has paid for an event yet'))]),
     );
@@ -279,16 +309,21 @@
             return h('tr', {},
               h('td', {}, p.id),
               h('td', {}, h('span', { class: `dot${p.connections > 0 ? ' up' : ''}` }), p.connections > 0 ? `${p.connections} open` : 'offline'),
-              h('td', { class: 'num', title: amount(p.owes, scale, code) }, amountShort(p.owes, scale, code)),
-              h('td', { class: 'num', title: amount(p.pending, scale, code) }, amountShort(p.pending, scale, code)),
-              h('td', { class: 'bar', title: `credit limit ${amount(p.limit, scale, code)}` }, h('div', { class: `meter${used > 90 ? ' full' : used > 70 ? ' warn' : ''}` }, h('i', { style: `width:${used}%` }))));
+              h('td', { class: 'num', title: exact(p.owes) }, money(p.owes)),
+              h('td', { class: 'num', title: exact(p.pending) }, money(p.pending)),
+              h('td', { class: 'bar', title: `credit limit ${exact(p.limit)}` }, h('div', { class: `meter${used > 90 ? ' full' : used > 70 ? ' warn' : ''}` }, h('i', { style: `width:${used}%` }))));
           })
         : [h('tr', { class: 'empty-row' }, h('td', { colspan: '5' }, 'no ILP peers configured (ILP_PEERS)'))]),
     );
-    const results = Object.entries(d.ilp.results).sort((a, b) => b[1] - a[1]);
+    // Packets: fulfilled, F99 (normal STREAM traffic, neutral) and real failures (red), each apart.
+    const ilp = d.ilp;
+    const failures = Object.entries(ilp.failures).sort((a, b) => b[1] - a[1]);
     $('ilp-results').replaceChildren(
-      ...(results.length ? results.map(([k, n]) => h('span', { class: `chip ${k === 'fulfilled' ? 'good' : 'bad'}` }, k, h('b', {}, int(n)))) : [h('span', { class: 'muted' }, 'no packets yet')]),
+      h('span', { class: 'chip good' }, 'fulfilled', h('b', {}, int(ilp.fulfilled))),
+      h('span', { class: 'chip', id: 'ilp-f99', title: 'F99 application error: STREAM answers it to rate probes and closing connections' }, 'F99 STREAM', h('b', {}, int(ilp.applicationErrors))),
+      ...failures.map(([k, n]) => h('span', { class: 'chip bad' }, k, h('b', {}, int(n)))),
     );
+    text('ilp-failures', failures.length ? `${int(failures.reduce((a, [, n]) => a + n, 0))} failed` : 'no failures');
 
     // Refusals.
     const refusals = Object.entries(d.refusals.rejected).sort((a, b) => b[1] - a[1]);
@@ -303,10 +338,16 @@
       ['last', b.last ? `${new Date(b.last.at).toLocaleString()} · ${bytes(b.last.bytes)}` : 'none yet'],
       ['next', b.running ? 'running now' : b.nextAt ? new Date(b.nextAt).toLocaleString() : 'not scheduled (BACKUP_INTERVAL=0)'],
       ['kept', `${b.files.length} of ${b.keep}`],
+      ['disk', disk.free === null ? 'free space unknown' : `${bytes(disk.free)} free · next backup ${bytes(disk.backupNeeds)}`],
     ];
     if (b.lastFailure) facts.push(['failed', `${new Date(b.lastFailure.at).toLocaleString()}: ${b.lastFailure.message}`]);
     $('backups').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     $('backup-files').replaceChildren(...b.files.slice(0, 10).map((f) => h('li', {}, h('span', {}, f.name), h('span', {}, bytes(f.bytes)))));
+
+    // Failed dashboard logins.
+    const fl = d.failedLogins;
+    text('logins-total', fl.total === 0 ? 'none since start' : `${int(fl.total)} since start`);
+    $('logins').replaceChildren(...fl.recent.map((l) => h('li', {}, h('span', {}, new Date(l.at).toLocaleTimeString()), h('span', { class: 'mono' }, l.ip))));
 
     // Recent errors.
     $('t-errors').tBodies[0].replaceChildren(
@@ -328,20 +369,25 @@
     document.body.dataset.state = 'error';
   }
 
+  let lastContact = 0;
   async function poll() {
     clearTimeout(timer);
     try {
-      const res = await fetch(`/dashboard/api/summary?range=${range}`, { cache: 'no-store', credentials: 'same-origin' });
+      // An absolute URL from location.origin: with user:pass@ in the page's URL a relative fetch would carry the
+      // credentials and throw. The browser still sends the Basic credentials it signed in with (same origin).
+      const url = new URL(`/dashboard/api/summary?range=${range}`, location.origin);
+      const res = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
       if (res.status === 401) throw new Error('not authorized any more: reload the page to sign in');
       if (!res.ok) throw new Error(`the peer answered ${res.status}`);
       last = await res.json();
       render(last);
       $('banner').hidden = true;
       document.body.dataset.state = 'ok';
-      text('updated', `updated ${hhmmss(Date.now())}`);
+      lastContact = Date.now();
+      text('updated', `updated ${hhmmss(lastContact)}`);
     } catch (err) {
       showError(`Cannot update: ${err.message}`);
-      text('updated', 'no contact');
+      text('updated', lastContact ? `no contact since ${hhmmss(lastContact)}` : 'no contact');
     } finally {
       timer = setTimeout(poll, POLL_MS);
     }
