@@ -36,7 +36,7 @@ import { startPeer, type StartedPeer } from '../../src/start';
 import { readLedger } from '../helpers/ledger';
 import type { Rng } from '../ilp/random';
 import { RawBtpClient } from './btp-client';
-import { fuzzAsync } from './fuzz';
+import { fuzzAsync, runs, timeoutFor } from './fuzz';
 import { mutate } from './mutate';
 import { rawIlpPacket, randomBtpPacket, randomIlpPacket, randomStreamPacket } from './values';
 
@@ -174,7 +174,7 @@ function expectNoMoneyMoved(): void {
 }
 
 describe('BTP frames on /btp after auth', () => {
-  it(`${RUNS} random and mutated frames: a BTP error, a Response or an ILP reply as documented, and no money moves`, async () => {
+  it(`${runs(RUNS)} random and mutated frames: a BTP error, a Response or an ILP reply as documented, and no money moves`, async () => {
     let answers = 0;
     const before = btp.answers.length;
     await fuzzAsync('btp-wire', RUNS, async (rng, _i, report) => {
@@ -199,11 +199,11 @@ describe('BTP frames on /btp after auth', () => {
     expect(btp.answers.length - before).toBe(answers + 1);
     expect(btp.closed).toBeUndefined();
     expectNoMoneyMoved();
-  });
+  }, timeoutFor(RUNS));
 });
 
 describe('STREAM payloads in ILP Prepares to a /pay/<pubkey> credential', () => {
-  it(`${RUNS} mutated STREAM packets: F06, F00 or F99 with an encrypted Reject packet; nothing paid is fulfilled`, async () => {
+  it(`${runs(RUNS)} mutated STREAM packets: F06, F00 or F99 with an encrypted Reject packet; nothing paid is fulfilled`, async () => {
     const spsp = (await (await fetch(`${peer.httpUrl}/pay/${pubkey}`)).json()) as { destination_account: string; shared_secret: string };
     const destination: string = spsp.destination_account;
     const secret = new Uint8Array(Buffer.from(spsp.shared_secret, 'base64'));
@@ -265,11 +265,11 @@ describe('STREAM payloads in ILP Prepares to a /pay/<pubkey> credential', () => 
     const ok = encrypt(key, encodeStreamPacket(seeds[1]));
     btp.send(message(9, encodeIlpPacket({ type: IlpPacketType.Prepare, amount: 0n, expiresAt: expiresSoon(), executionCondition: conditionFromFulfillment(fulfillmentFromData(secret, ok)), destination, data: ok })));
     expect(ilpReply(await btp.answer(9)).type).toBe(IlpPacketType.Fulfill);
-  });
+  }, timeoutFor(RUNS));
 });
 
 describe('ILP replies a peer sends back over BTP', () => {
-  it(`${REPLY_RUNS} mutated Fulfills and Rejects from bob: alice gets an ILP reply, the server never crashes, pending money is voided`, async () => {
+  it(`${runs(REPLY_RUNS)} mutated Fulfills and Rejects from bob: alice gets an ILP reply, the server never crashes, pending money is voided`, async () => {
     const bob = await RawBtpClient.connect(`${peer.url}/btp`, BOB);
     /** What bob's answer to the current case's forwarded Prepare reads as; undefined when it cannot be read. */
     const bobs: { reply?: IlpPacket } = {};
@@ -328,5 +328,5 @@ describe('ILP replies a peer sends back over BTP', () => {
     });
     await bob.close();
     expectNoMoneyMoved();
-  });
+  }, timeoutFor(REPLY_RUNS));
 });

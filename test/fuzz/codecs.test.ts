@@ -28,7 +28,7 @@ import {
 import type { Rng } from '../ilp/random';
 import { fromBase64, fromHex, vectors } from '../ilp/vectors';
 import { attempt } from './decode';
-import { fuzz } from './fuzz';
+import { fuzz, runs, timeoutFor } from './fuzz';
 import { mutate, randomInput } from './mutate';
 import { rawBtpPacket, rawIlpPacket, randomBtpPacket, randomIlpPacket, randomStreamPacket } from './values';
 
@@ -55,7 +55,7 @@ function input(
 describe('ILPv4 packets', () => {
   const pool = [...vectors.ilpv4.map((v) => fromHex(v.hex)), fromHex(vectors.ildcp.request.hex), fromHex(vectors.ildcp.response.hex)];
 
-  it(`${RUNS} random and mutated packets: OerError or a canonical round trip`, () => {
+  it(`${runs(RUNS)} random and mutated packets: OerError or a canonical round trip`, () => {
     fuzz('ilp', RUNS, (rng, _i, report) => {
       const { bytes, canonical: expected } = input(rng, pool, { encoded: () => encodeIlpPacket(randomIlpPacket(rng)), raw: () => rawIlpPacket(rng) }, [12, 13, 14]);
       report(bytes);
@@ -77,7 +77,7 @@ describe('ILPv4 packets', () => {
       expect(encodeIlpPacket(decodeIlpPacket(canonical))).toEqual(canonical);
       if (expected) expect(canonical).toEqual(bytes);
     });
-  });
+  }, timeoutFor(RUNS));
 
   it('F08 data: random bytes decode to two UInt64s or fail with OerError', () => {
     fuzz('f08-data', RUNS, (rng, _i, report) => {
@@ -92,7 +92,7 @@ describe('ILDCP', () => {
   const pool = [fromHex(vectors.ildcp.response.hex)];
   const info = (rng: Rng) => ({ clientAddress: rng.address(), assetScale: rng.int(0, 255), assetCode: rng.utf8(8) });
 
-  it(`${RUNS} mutated ILDCP responses: OerError or info that round-trips`, () => {
+  it(`${runs(RUNS)} mutated ILDCP responses: OerError or info that round-trips`, () => {
     fuzz('ildcp', RUNS, (rng, _i, report) => {
       // Half the time only the Fulfill's data is mutated, so the mutations reach the ILDCP fields.
       const fulfill = ildcpFulfill(info(rng));
@@ -104,13 +104,13 @@ describe('ILDCP', () => {
       if (decoded instanceof OerError) return;
       expect(ildcpInfoFromFulfill(ildcpFulfill(decoded))).toEqual(decoded);
     });
-  });
+  }, timeoutFor(RUNS));
 });
 
 describe('BTP packets', () => {
   const pool = [vectors.btp.response_hex, vectors.btp.message_hex, vectors.btp.transfer_hex, vectors.btp.error_hex].map(fromHex);
 
-  it(`${RUNS} random and mutated frames: OerError or a canonical round trip`, () => {
+  it(`${runs(RUNS)} random and mutated frames: OerError or a canonical round trip`, () => {
     fuzz('btp', RUNS, (rng, _i, report) => {
       const { bytes, canonical: expected } = input(rng, pool, { encoded: () => encodeBtpPacket(randomBtpPacket(rng)), raw: () => rawBtpPacket(rng) }, [1, 2, 3, 4, 5, 6, 7]);
       report(bytes);
@@ -121,13 +121,13 @@ describe('BTP packets', () => {
       expect(encodeBtpPacket(decodeBtpPacket(canonical))).toEqual(canonical);
       if (expected) expect(canonical).toEqual(bytes);
     });
-  });
+  }, timeoutFor(RUNS));
 });
 
 describe('STREAM packets', () => {
   const pool = vectors.stream.packet_examples.map((e) => fromBase64(e.base64));
 
-  it(`${RUNS} random and mutated plaintexts: OerError or a packet that round-trips`, () => {
+  it(`${runs(RUNS)} random and mutated plaintexts: OerError or a packet that round-trips`, () => {
     fuzz('stream', RUNS, (rng, _i, report) => {
       const { bytes, canonical: expected } = input(rng, pool, { encoded: () => encodeStreamPacket(randomStreamPacket(rng)) }, [1]);
       report(bytes);
@@ -139,9 +139,9 @@ describe('STREAM packets', () => {
       expect(encodeStreamPacket(decodeStreamPacket(canonical))).toEqual(canonical);
       if (expected) expect(canonical).toEqual(bytes);
     });
-  });
+  }, timeoutFor(RUNS));
 
-  it(`${RUNS} mutated ciphertexts: decrypt refuses every change, and never throws`, () => {
+  it(`${runs(RUNS)} mutated ciphertexts: decrypt refuses every change, and never throws`, () => {
     fuzz('stream-crypto', RUNS, (rng, _i, report) => {
       const key = streamEncryptionKey(rng.bytes(32));
       const plaintext = encodeStreamPacket(randomStreamPacket(rng));
@@ -153,7 +153,7 @@ describe('STREAM packets', () => {
       else expect(opened).toBeUndefined();
       expect(decrypt(streamEncryptionKey(rng.bytes(32)), sealed)).toBeUndefined();
     });
-  });
+  }, timeoutFor(RUNS));
 });
 
 /** OER primitives, read back by the same list of operations that wrote them. */
@@ -196,7 +196,7 @@ describe('OER primitives', () => {
     return values;
   };
 
-  it(`${RUNS} mutated field sequences: OerError or values that re-encode canonically`, () => {
+  it(`${runs(RUNS)} mutated field sequences: OerError or values that re-encode canonically`, () => {
     fuzz('oer', RUNS, (rng, _i, report) => {
       const ops = Array.from({ length: rng.int(1, 6) }, () => rng.pick(OPS));
       const original = write(ops, ops.map((op) => value(rng, op)));
@@ -208,7 +208,7 @@ describe('OER primitives', () => {
       expect(read(ops)(canonical)).toEqual(values);
       expect(write(ops, read(ops)(canonical))).toEqual(canonical);
     });
-  });
+  }, timeoutFor(RUNS));
 
   it('a length prefix beyond the input is refused before anything is allocated for it', () => {
     // up to 2^64-1: allocating first would throw RangeError or exhaust memory

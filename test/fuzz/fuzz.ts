@@ -3,11 +3,13 @@
 //
 //   FUZZ_SEED=<n>      the run's seed (default 1); FUZZ_SEED=random picks a fresh one, printed with any failure
 //   FUZZ_SCALE=<k>     k times the default number of cases of every fuzzer (default 1), e.g. FUZZ_SCALE=100
+//   FUZZ_RUNS=<n>      n cases for every fuzzer instead (wins over FUZZ_SCALE)
 //   FUZZ_CASE=<i>      runs only case i (with the seed of the failure)
 import { Rng, hex } from '../ilp/random';
 
 export const FUZZ_SEED = readSeed(process.env.FUZZ_SEED);
 const FUZZ_SCALE = readNumber('FUZZ_SCALE', 1);
+const FUZZ_RUNS = process.env.FUZZ_RUNS === undefined ? undefined : readNumber('FUZZ_RUNS', 0);
 const FUZZ_CASE = process.env.FUZZ_CASE === undefined ? undefined : readNumber('FUZZ_CASE', 0);
 
 function readSeed(text: string | undefined): number {
@@ -31,11 +33,17 @@ export function caseRng(name: string, index: number): Rng {
   return new Rng(h);
 }
 
-/** The case indexes to run: `defaultRuns × FUZZ_SCALE`, or only FUZZ_CASE. */
+/** The case indexes to run: `defaultRuns × FUZZ_SCALE`, or FUZZ_RUNS of them, or only FUZZ_CASE. */
 export function caseIndexes(defaultRuns: number): number[] {
   if (FUZZ_CASE !== undefined) return [FUZZ_CASE];
-  return Array.from({ length: defaultRuns * FUZZ_SCALE }, (_, i) => i);
+  return Array.from({ length: FUZZ_RUNS ?? defaultRuns * FUZZ_SCALE }, (_, i) => i);
 }
+
+/** How many cases a fuzzer with `defaultRuns` runs now, for test titles. */
+export const runs = (defaultRuns: number): number => caseIndexes(defaultRuns).length;
+
+/** vitest's 30 s per test, scaled with the number of cases. */
+export const timeoutFor = (defaultRuns: number): number => Math.max(30_000, Math.ceil((30_000 * runs(defaultRuns)) / defaultRuns));
 
 /** How to replay a failed case, put in front of its error. */
 export function replayHint(name: string, index: number, input?: Uint8Array | string): string {

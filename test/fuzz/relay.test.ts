@@ -6,7 +6,7 @@ import { isHex64 } from '../../src/nostr/event';
 import { startPeer, type StartedPeer } from '../../src/start';
 import { signer, TestClient } from '../helpers/client';
 import type { Rng } from '../ilp/random';
-import { fuzzAsync } from './fuzz';
+import { fuzzAsync, runs, timeoutFor } from './fuzz';
 import { junk, mutateJson, mutateText, type Json } from './json';
 
 const RUNS = 1500;
@@ -125,7 +125,7 @@ async function answerOf(want: Expected): Promise<void> {
 }
 
 describe('NIP-01 messages over a real WebSocket', () => {
-  it(`${RUNS} mutated messages each get their documented answer, and the relay keeps serving`, async () => {
+  it(`${runs(RUNS)} mutated messages each get their documented answer, and the relay keeps serving`, async () => {
     let notices = 0;
     await fuzzAsync('relay', RUNS, async (rng, _i, report) => {
       const sent = message(rng);
@@ -144,5 +144,5 @@ describe('NIP-01 messages over a real WebSocket', () => {
     expect(received.filter((m) => !String(m[1]).startsWith('invalid: '))).toEqual([]);
     expect(received.length).toBe(notices);
     expect(client.closed).toBeUndefined();
-  });
+  }, timeoutFor(RUNS));
 });
