@@ -1,63 +1,42 @@
-// Fuzzes the peer's ILP side through its real seams: mutated BTP frames on /btp after auth, and mutated STREAM
-// payloads inside valid ILP Prepares to a /pay/<pubkey> credential. The server answers with BTP errors or ILP
-// rejects as documented, never crashes, and no money moves (the ledger is read to the unit from its database).
-// FUZZ_SEED, FUZZ_SCALE and FUZZ_CASE: see ./fuzz.ts.
+// Fuzzes the BTP server through a real WebSocket: mutated BTP frames on /btp after auth, and mutated ILP replies
+// from a peer a Prepare was forwarded to. The server answers with BTP errors or ILP rejects as documented, never
+// crashes, and no money moves (the ledger is read to the unit from its database).
+// FUZZ_SEED, FUZZ_SCALE, FUZZ_RUNS and FUZZ_CASE: see ./fuzz.ts.
 import { randomBytes } from 'node:crypto';
-import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BtpContentType,
   BtpMessageType,
-  conditionFromFulfillment,
   decodeBtpPacket,
   decodeIlpPacket,
-  decodeStreamPacket,
-  decrypt,
   encodeBtpPacket,
   encodeIlpPacket,
-  encodeStreamPacket,
-  encrypt,
   findProtocolData,
-  fulfillmentFromData,
   ildcpRequest,
   IlpPacketType,
   MAX_MESSAGE_LENGTH,
   OerError,
   OerWriter,
-  StreamFrameType as T,
-  streamEncryptionKey,
   type BtpPacket,
   type IlpPacket,
   type IlpPrepare,
-  type StreamPacket,
 } from '../../src/ilp';
-import { balanceAccount, peerAccount } from '../../src/ledger/account-paths';
-import { startPeer, type StartedPeer } from '../../src/start';
-import { readLedger } from '../helpers/ledger';
+import type { StartedPeer } from '../../src/start';
 import type { Rng } from '../ilp/random';
 import { RawBtpClient } from './btp-client';
 import { fuzzAsync, runs, timeoutFor } from './fuzz';
+import { ALICE, BOB, expectNoMoneyMoved, expiresSoon, ilpEntry, ilpReply, message, startIlpPeer } from './ilp-peer';
 import { mutate } from './mutate';
-import { rawIlpPacket, randomBtpPacket, randomIlpPacket, randomStreamPacket } from './values';
+import { rawIlpPacket, randomBtpPacket, randomIlpPacket } from './values';
 
 const RUNS = 1000;
 /** Each forwarded Prepare waits for its pending transfer to reach the disk, so fewer of these. */
 const REPLY_RUNS = 300;
-const ALICE = 'alice-token-0123456789';
-const BOB = 'bob-token-0123456789ab';
-const pubkey = getPublicKey(generateSecretKey());
 
 let peer: StartedPeer;
 let btp: RawBtpClient;
 
 beforeAll(async () => {
-  peer = await startPeer({
-    ILP_ADDRESS: 'test.peer',
-    ILP_PEERS: JSON.stringify([
-      { id: 'alice', token: ALICE, creditLimit: '1000000' },
-      { id: 'bob', token: BOB, creditLimit: '1000000', routes: ['g.bob'] },
-    ]),
-  });
+  peer = await startIlpPeer();
   btp = await RawBtpClient.connect(`${peer.url}/btp`, ALICE);
 });
 
@@ -65,21 +44,6 @@ afterAll(async () => {
   await btp?.close();
   await peer?.stop();
 });
-
-const ilpEntry = (data: Uint8Array) => ({ protocolName: 'ilp', contentType: BtpContentType.ApplicationOctetStream, data });
-const message = (requestId: number, ilp: Uint8Array): Uint8Array =>
-  encodeBtpPacket({ type: BtpMessageType.Message, requestId, protocolData: [ilpEntry(ilp)] });
-const expiresSoon = () => new Date(Date.now() + 20_000);
-
-/** The ILP reply inside a Response, which must be there and decode. */
-function ilpReply(answer: BtpPacket): IlpPacket {
-  expect(answer.type).toBe(BtpMessageType.Response);
-  const entry = findProtocolData(answer.protocolData, 'ilp');
-  expect(entry).toBeDefined();
-  const reply = decodeIlpPacket(entry!.data);
-  expect(reply.type).not.toBe(IlpPacketType.Prepare);
-  return reply;
-}
 
 /** What the BTP server owes a frame, worked out with the codec (fuzzed on its own in codecs.test.ts). */
 type Expected = { answer: 'none' } | { answer: 'error'; code: string } | { answer: 'response' } | { answer: 'ilp' };
@@ -159,20 +123,6 @@ async function checkAnswer(requestId: number | undefined, want: Expected): Promi
   }
 }
 
-function expectNoMoneyMoved(): void {
-  const ledger = readLedger(peer.config.dataDir);
-  try {
-    const zero = { debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n };
-    expect(ledger.account(peerAccount('alice'))).toEqual(zero);
-    expect(ledger.account(peerAccount('bob'))).toEqual(zero);
-    expect(ledger.account(balanceAccount(pubkey))).toEqual(zero);
-    expect(ledger.account('equity/owner')).toEqual(zero);
-    expect(ledger.sum()).toBe(0n);
-  } finally {
-    ledger.close();
-  }
-}
-
 describe('BTP frames on /btp after auth', () => {
   it(`${runs(RUNS)} random and mutated frames: a BTP error, a Response or an ILP reply as documented, and no money moves`, async () => {
     let answers = 0;
@@ -198,73 +148,7 @@ describe('BTP frames on /btp after auth', () => {
     await fresh.close();
     expect(btp.answers.length - before).toBe(answers + 1);
     expect(btp.closed).toBeUndefined();
-    expectNoMoneyMoved();
-  }, timeoutFor(RUNS));
-});
-
-describe('STREAM payloads in ILP Prepares to a /pay/<pubkey> credential', () => {
-  it(`${runs(RUNS)} mutated STREAM packets: F06, F00 or F99 with an encrypted Reject packet; nothing paid is fulfilled`, async () => {
-    const spsp = (await (await fetch(`${peer.httpUrl}/pay/${pubkey}`)).json()) as { destination_account: string; shared_secret: string };
-    const destination: string = spsp.destination_account;
-    const secret = new Uint8Array(Buffer.from(spsp.shared_secret, 'base64'));
-    const key = streamEncryptionKey(secret);
-    const seeds: StreamPacket[] = [
-      {
-        ilpPacketType: IlpPacketType.Prepare,
-        sequence: 1n,
-        prepareAmount: 0n,
-        frames: [
-          { type: T.StreamMoney, streamId: 1n, shares: 1n },
-          { type: T.StreamData, streamId: 1n, offset: 0n, data: new TextEncoder().encode('["REQ","s",{"limit":1}]\n') },
-        ],
-      },
-      { ilpPacketType: IlpPacketType.Prepare, sequence: 2n, prepareAmount: 0n, frames: [{ type: T.ConnectionMaxData, maxOffset: 100000n }] },
-    ];
-
-    await fuzzAsync('stream-wire', RUNS, async (rng, index, report) => {
-      const plain = encodeStreamPacket(rng.chance(0.3) ? rng.pick(seeds) : randomStreamPacket(rng, IlpPacketType.Prepare));
-      // Paid packets are never fulfillable here (a random condition) so money cannot move; free ones may be fulfilled.
-      const paid = rng.chance(0.6);
-      const mutatedPlain = rng.chance(0.7);
-      const sentPlain = mutatedPlain ? mutate(rng, plain) : plain;
-      const sealed = encrypt(key, sentPlain);
-      const data = mutatedPlain ? sealed : mutate(rng, sealed);
-      report(sentPlain);
-      const condition = paid ? randomBytes(32) : conditionFromFulfillment(fulfillmentFromData(secret, data));
-      const prepare: IlpPrepare = { amount: paid ? BigInt(rng.int(1, 1000)) : 0n, expiresAt: expiresSoon(), executionCondition: condition, destination, data };
-      const requestId = 2_000_000 + index;
-      btp.send(message(requestId, encodeIlpPacket({ type: IlpPacketType.Prepare, ...prepare })));
-      const reply = ilpReply(await btp.answer(requestId));
-
-      // What the receiver can read: a mutated ciphertext may come out unchanged.
-      const opened = decrypt(key, data);
-      let sent: StreamPacket | undefined;
-      try {
-        sent = opened && decodeStreamPacket(opened);
-      } catch (error) {
-        if (!(error instanceof OerError)) throw error;
-      }
-      if (reply.type === IlpPacketType.Fulfill) {
-        expect(paid).toBe(false);
-        expect(sent?.ilpPacketType).toBe(IlpPacketType.Prepare);
-        return;
-      }
-      if (reply.type !== IlpPacketType.Reject) throw new Error('expected a Fulfill or a Reject');
-      if (!sent) {
-        // undecryptable or malformed: F06, and nothing encrypted for a sender that may not hold the secret
-        expect(reply).toMatchObject({ code: 'F06', data: new Uint8Array(0) });
-        return;
-      }
-      if (sent.ilpPacketType !== IlpPacketType.Prepare) return void expect(reply.code).toBe('F00');
-      expect(reply.code).toBe('F99');
-      const answer = decodeStreamPacket(decrypt(key, reply.data)!);
-      expect(answer).toMatchObject({ ilpPacketType: IlpPacketType.Reject, sequence: sent.sequence, prepareAmount: prepare.amount });
-    });
-    expectNoMoneyMoved();
-    // The credential still works for a well-formed packet.
-    const ok = encrypt(key, encodeStreamPacket(seeds[1]));
-    btp.send(message(9, encodeIlpPacket({ type: IlpPacketType.Prepare, amount: 0n, expiresAt: expiresSoon(), executionCondition: conditionFromFulfillment(fulfillmentFromData(secret, ok)), destination, data: ok })));
-    expect(ilpReply(await btp.answer(9)).type).toBe(IlpPacketType.Fulfill);
+    expectNoMoneyMoved(peer);
   }, timeoutFor(RUNS));
 });
 
@@ -327,6 +211,6 @@ describe('ILP replies a peer sends back over BTP', () => {
       else expect(reply).toMatchObject({ type: IlpPacketType.Reject, code: 'F99', message: 'fallback' });
     });
     await bob.close();
-    expectNoMoneyMoved();
+    expectNoMoneyMoved(peer);
   }, timeoutFor(REPLY_RUNS));
 });

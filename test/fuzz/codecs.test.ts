@@ -1,6 +1,6 @@
 // Fuzzes the pure codecs with random bytes and mutated valid encodings (vectors and encoder output). Each input
 // either decodes to a value that re-encodes canonically (and decodes back to the same value), or fails with OerError.
-// FUZZ_SEED, FUZZ_SCALE and FUZZ_CASE: see ./fuzz.ts.
+// FUZZ_SEED, FUZZ_SCALE, FUZZ_RUNS and FUZZ_CASE: see ./fuzz.ts.
 import { describe, expect, it } from 'vitest';
 import {
   decodeAmountTooLargeData,
