@@ -26,18 +26,36 @@ export class RawBtpClient {
     ws.on('close', (code) => (this.closed = code));
   }
 
-  /** Connects to `url` and authenticates with `token`. */
-  static async connect(url: string, token: string): Promise<RawBtpClient> {
+  /** Connects to `url` without authenticating. */
+  static async open(url: string): Promise<RawBtpClient> {
     const ws = new WebSocket(url);
     const client = new RawBtpClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
+    return client;
+  }
+
+  /** Connects to `url` and authenticates with `token`. */
+  static async connect(url: string, token: string): Promise<RawBtpClient> {
+    const client = await RawBtpClient.open(url);
     client.send(encodeBtpPacket(btpAuthMessage(0xfffffff0, { token })));
     const answer = await client.answer(0xfffffff0);
     if (answer.type !== BtpMessageType.Response) throw new Error(`BTP auth refused: ${JSON.stringify(answer)}`);
     return client;
+  }
+
+  /** Resolves with the close code once the server has closed the connection. */
+  whenClosed(timeoutMs = 5000): Promise<number> {
+    if (this.closed !== undefined) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the server did not close the connection')), timeoutMs);
+      this.ws.once('close', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
   }
 
   send(bytes: Uint8Array): void {

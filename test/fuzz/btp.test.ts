@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  btpAuthMessage,
   BtpMessageType,
   decodeBtpPacket,
   decodeIlpPacket,
@@ -16,6 +17,7 @@ import {
   MAX_MESSAGE_LENGTH,
   OerError,
   OerWriter,
+  readBtpAuth,
   type BtpPacket,
   type IlpPacket,
   type IlpPrepare,
@@ -31,6 +33,8 @@ import { rawIlpPacket, randomBtpPacket, randomIlpPacket } from './values';
 const RUNS = 1000;
 /** Each forwarded Prepare waits for its pending transfer to reach the disk, so fewer of these. */
 const REPLY_RUNS = 300;
+/** Each needs a connection of its own. */
+const AUTH_RUNS = 200;
 
 let peer: StartedPeer;
 let btp: RawBtpClient;
@@ -213,4 +217,37 @@ describe('ILP replies a peer sends back over BTP', () => {
     await bob.close();
     expectNoMoneyMoved(peer);
   }, timeoutFor(REPLY_RUNS));
+});
+
+describe('the first frame on /btp (authentication)', () => {
+  it(`${runs(AUTH_RUNS)} mutated auth messages: a Response for a configured token, else an F00 Error and close 1008; unreadable: close 1002`, async () => {
+    await fuzzAsync('btp-auth', AUTH_RUNS, async (rng, _i, report) => {
+      const auth = btpAuthMessage(rng.int(0, 1000), { token: rng.pick([ALICE, BOB, 'wrong-token-000000000']), username: rng.chance(0.5) ? 'user' : undefined });
+      const bytes = rng.chance(0.8) ? mutate(rng, encodeBtpPacket(auth)) : encodeBtpPacket(randomBtpPacket(rng));
+      report(bytes);
+      let packet: BtpPacket | undefined;
+      try {
+        packet = decodeBtpPacket(bytes);
+      } catch (error) {
+        if (!(error instanceof OerError)) throw error;
+      }
+      const client = await RawBtpClient.open(`${peer.url}/btp`);
+      client.send(bytes);
+      if (!packet) {
+        expect(await client.whenClosed()).toBe(1002);
+        expect(client.answers).toEqual([]);
+        return;
+      }
+      const token = readBtpAuth(packet)?.token;
+      const answer = await client.answer(packet.requestId);
+      if (token === ALICE || token === BOB) {
+        expect(answer).toMatchObject({ type: BtpMessageType.Response, protocolData: [] });
+        await client.close();
+      } else {
+        expect(answer).toMatchObject({ type: BtpMessageType.Error, code: 'F00', name: 'NotAcceptedError' });
+        expect(await client.whenClosed()).toBe(1008);
+      }
+    });
+    expectNoMoneyMoved(peer);
+  }, timeoutFor(AUTH_RUNS));
 });
