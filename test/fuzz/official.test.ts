@@ -1,7 +1,15 @@
 // Differential fuzzing against the interledgerjs codecs: whatever ours decodes, theirs decodes to the same fields.
 // (Ours is stricter on purpose: bytes after the envelope, non-ASCII IA5 text and impossible timestamps are refused.)
 import { describe, expect, it } from 'vitest';
-import { decodeIlpPacket, decodeStreamPacket, encodeIlpPacket, encodeStreamPacket, IlpPacketType, MAX_MESSAGE_LENGTH, OerError } from '../../src/ilp';
+import {
+  decodeIlpPacket,
+  decodeStreamPacket,
+  encodeIlpPacket,
+  encodeStreamPacket,
+  IlpPacketType,
+  MAX_MESSAGE_LENGTH,
+  OerError,
+} from '../../src/ilp';
 import { IlpPacket as Official, Long, StreamPacket as OfficialStream } from '../ilp/official';
 import { hex } from '../ilp/random';
 import { fromBase64, fromHex, vectors } from '../ilp/vectors';
