@@ -27,7 +27,7 @@ import {
 } from '../../src/ilp';
 import type { Rng } from '../ilp/random';
 import { fromBase64, fromHex, vectors } from '../ilp/vectors';
-import { attempt } from './decode';
+import { attempt, Outcomes } from './decode';
 import { fuzz, runs, timeoutFor } from './fuzz';
 import { mutate, randomInput } from './mutate';
 import { rawBtpPacket, rawIlpPacket, randomBtpPacket, randomIlpPacket, randomStreamPacket } from './values';
@@ -56,6 +56,7 @@ describe('ILPv4 packets', () => {
   const pool = [...vectors.ilpv4.map((v) => fromHex(v.hex)), fromHex(vectors.ildcp.request.hex), fromHex(vectors.ildcp.response.hex)];
 
   it(`${runs(RUNS)} random and mutated packets: OerError or a canonical round trip`, () => {
+    const outcomes = new Outcomes();
     fuzz('ilp', RUNS, (rng, _i, report) => {
       const { bytes, canonical: expected } = input(rng, pool, { encoded: () => encodeIlpPacket(randomIlpPacket(rng)), raw: () => rawIlpPacket(rng) }, [12, 13, 14]);
       report(bytes);
@@ -70,6 +71,7 @@ describe('ILPv4 packets', () => {
         if (packet instanceof OerError || packet.type !== type) expect(typed).toBeInstanceOf(OerError);
         else expect({ type, ...(typed as object) }).toEqual(packet);
       }
+      outcomes.count(packet);
       if (packet instanceof OerError) return;
       if (packet.type === IlpPacketType.Prepare) isIldcpRequest(packet);
       const canonical = encodeIlpPacket(packet);
@@ -77,6 +79,7 @@ describe('ILPv4 packets', () => {
       expect(encodeIlpPacket(decodeIlpPacket(canonical))).toEqual(canonical);
       if (expected) expect(canonical).toEqual(bytes);
     });
+    outcomes.expectBoth();
   }, timeoutFor(RUNS));
 
   it('F08 data: random bytes decode to two UInt64s or fail with OerError', () => {
@@ -93,6 +96,7 @@ describe('ILDCP', () => {
   const info = (rng: Rng) => ({ clientAddress: rng.address(), assetScale: rng.int(0, 255), assetCode: rng.utf8(8) });
 
   it(`${runs(RUNS)} mutated ILDCP responses: OerError or info that round-trips`, () => {
+    const outcomes = new Outcomes();
     fuzz('ildcp', RUNS, (rng, _i, report) => {
       // Half the time only the Fulfill's data is mutated, so the mutations reach the ILDCP fields.
       const fulfill = ildcpFulfill(info(rng));
@@ -101,9 +105,11 @@ describe('ILDCP', () => {
         : encodeFulfill({ ...fulfill, data: mutate(rng, fulfill.data) });
       report(bytes);
       const decoded = attempt((b) => ildcpInfoFromFulfill(decodeFulfill(b)), bytes);
+      outcomes.count(decoded);
       if (decoded instanceof OerError) return;
       expect(ildcpInfoFromFulfill(ildcpFulfill(decoded))).toEqual(decoded);
     });
+    outcomes.expectBoth();
   }, timeoutFor(RUNS));
 });
 
@@ -111,16 +117,19 @@ describe('BTP packets', () => {
   const pool = [vectors.btp.response_hex, vectors.btp.message_hex, vectors.btp.transfer_hex, vectors.btp.error_hex].map(fromHex);
 
   it(`${runs(RUNS)} random and mutated frames: OerError or a canonical round trip`, () => {
+    const outcomes = new Outcomes();
     fuzz('btp', RUNS, (rng, _i, report) => {
       const { bytes, canonical: expected } = input(rng, pool, { encoded: () => encodeBtpPacket(randomBtpPacket(rng)), raw: () => rawBtpPacket(rng) }, [1, 2, 3, 4, 5, 6, 7]);
       report(bytes);
       const packet = attempt(decodeBtpPacket, bytes);
+      outcomes.count(packet);
       if (packet instanceof OerError) return;
       const canonical = encodeBtpPacket(packet);
       expect(decodeBtpPacket(canonical)).toEqual(packet);
       expect(encodeBtpPacket(decodeBtpPacket(canonical))).toEqual(canonical);
       if (expected) expect(canonical).toEqual(bytes);
     });
+    outcomes.expectBoth();
   }, timeoutFor(RUNS));
 });
 
@@ -128,10 +137,12 @@ describe('STREAM packets', () => {
   const pool = vectors.stream.packet_examples.map((e) => fromBase64(e.base64));
 
   it(`${runs(RUNS)} random and mutated plaintexts: OerError or a packet that round-trips`, () => {
+    const outcomes = new Outcomes();
     fuzz('stream', RUNS, (rng, _i, report) => {
       const { bytes, canonical: expected } = input(rng, pool, { encoded: () => encodeStreamPacket(randomStreamPacket(rng)) }, [1]);
       report(bytes);
       const packet = attempt(decodeStreamPacket, bytes);
+      outcomes.count(packet);
       if (packet instanceof OerError) return;
       // Unknown frames, padding and bytes after a frame's fields are dropped: what is left re-encodes canonically.
       const canonical = encodeStreamPacket(packet);
@@ -139,6 +150,7 @@ describe('STREAM packets', () => {
       expect(encodeStreamPacket(decodeStreamPacket(canonical))).toEqual(canonical);
       if (expected) expect(canonical).toEqual(bytes);
     });
+    outcomes.expectBoth();
   }, timeoutFor(RUNS));
 
   it(`${runs(RUNS)} mutated ciphertexts: decrypt refuses every change, and never throws`, () => {
@@ -197,17 +209,20 @@ describe('OER primitives', () => {
   };
 
   it(`${runs(RUNS)} mutated field sequences: OerError or values that re-encode canonically`, () => {
+    const outcomes = new Outcomes();
     fuzz('oer', RUNS, (rng, _i, report) => {
       const ops = Array.from({ length: rng.int(1, 6) }, () => rng.pick(OPS));
       const original = write(ops, ops.map((op) => value(rng, op)));
       const bytes = rng.chance(0.1) ? rng.bytes(rng.int(0, 40)) : mutate(rng, original);
       report(bytes);
       const values = attempt(read(ops), bytes);
+      outcomes.count(values);
       if (values instanceof OerError) return;
       const canonical = write(ops, values);
       expect(read(ops)(canonical)).toEqual(values);
       expect(write(ops, read(ops)(canonical))).toEqual(canonical);
     });
+    outcomes.expectBoth();
   }, timeoutFor(RUNS));
 
   it('a length prefix beyond the input is refused before anything is allocated for it', () => {

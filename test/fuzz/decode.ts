@@ -37,3 +37,22 @@ export function payloadSize(value: unknown): number {
   }
   return 0;
 }
+
+/** How many inputs decoded and how many were refused: a fuzzer whose inputs nearly all fail (or all pass) tests little. */
+export class Outcomes {
+  decoded = 0;
+  refused = 0;
+
+  count(result: unknown): void {
+    if (result instanceof OerError) this.refused++;
+    else this.decoded++;
+  }
+
+  /** Each outcome at least 5% of the cases (checked from 100 cases up; a replayed case is alone). */
+  expectBoth(): void {
+    const total = this.decoded + this.refused;
+    if (total < 100) return;
+    expect(this.decoded, 'inputs that decoded').toBeGreaterThan(total / 20);
+    expect(this.refused, 'inputs refused').toBeGreaterThan(total / 20);
+  }
+}
