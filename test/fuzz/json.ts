@@ -3,8 +3,8 @@ import type { Rng } from '../ilp/random';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Message types the mutations may swap in; AUTH and NEG-* are left out (their answers are their own protocols). */
-const TYPES = ['EVENT', 'REQ', 'COUNT', 'CLOSE', '', 'event', 'REQ ', 'NOTICE', 'OK', 'EOSE', '\u0000', 'E'.repeat(100)];
+/** Message types the mutations may swap in; NEG-* are left out (NIP-77 answers in its own messages). */
+const TYPES = ['EVENT', 'REQ', 'COUNT', 'CLOSE', 'AUTH', '', 'event', 'REQ ', 'NOTICE', 'OK', 'EOSE', '\u0000', 'E'.repeat(100)];
 
 function nested(depth: number, leaf: Json): Json {
   let value = leaf;

@@ -45,6 +45,7 @@ beforeAll(async () => {
     ['REQ', 'search', { search: 'hello', kinds: [1, 30023] }],
     ['COUNT', 'count', { kinds: [0, 1] }],
     ['CLOSE', 'sub'],
+    ['AUTH', author.sign({ kind: 22242, tags: [['relay', 'ws://localhost'], ['challenge', 'x']], content: '' }) as unknown as Json],
   ];
 });
 
@@ -71,7 +72,8 @@ function expected(text: string | Buffer): Expected {
   if (!Array.isArray(msg) || typeof msg[0] !== 'string') return { answer: 'notice' };
   const subId = msg[1];
   switch (msg[0]) {
-    case 'EVENT': {
+    case 'EVENT':
+    case 'AUTH': {
       const id = typeof msg[1] === 'object' && msg[1] !== null ? (msg[1] as { id?: unknown }).id : undefined;
       return isHex64(id) ? { answer: 'ok', id } : { answer: 'notice' };
     }
