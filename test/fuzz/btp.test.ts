@@ -26,7 +26,7 @@ import type { StartedPeer } from '../../src/start';
 import type { Rng } from '../ilp/random';
 import { RawBtpClient } from './btp-client';
 import { fuzzAsync, runs, timeoutFor } from './fuzz';
-import { ALICE, BOB, expectNoMoneyMoved, expiresSoon, ilpEntry, ilpReply, message, startIlpPeer } from './ilp-peer';
+import { ALICE, BOB, expectLedger, expiresSoon, ilpEntry, ilpReply, message, startIlpPeer } from './ilp-peer';
 import { mutate } from './mutate';
 import { rawIlpPacket, randomBtpPacket, randomIlpPacket } from './values';
 
@@ -152,7 +152,7 @@ describe('BTP frames on /btp after auth', () => {
     await fresh.close();
     expect(btp.answers.length - before).toBe(answers + 1);
     expect(btp.closed).toBeUndefined();
-    expectNoMoneyMoved(peer);
+    expectLedger(peer);
   }, timeoutFor(RUNS));
 });
 
@@ -215,7 +215,7 @@ describe('ILP replies a peer sends back over BTP', () => {
       else expect(reply).toMatchObject({ type: IlpPacketType.Reject, code: 'F99', message: 'fallback' });
     });
     await bob.close();
-    expectNoMoneyMoved(peer);
+    expectLedger(peer);
   }, timeoutFor(REPLY_RUNS));
 });
 
@@ -248,6 +248,6 @@ describe('the first frame on /btp (authentication)', () => {
         expect(await client.whenClosed()).toBe(1008);
       }
     });
-    expectNoMoneyMoved(peer);
+    expectLedger(peer);
   }, timeoutFor(AUTH_RUNS));
 });

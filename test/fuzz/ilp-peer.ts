@@ -21,7 +21,7 @@ export function startIlpPeer(): Promise<StartedPeer> {
   return startPeer({
     ILP_ADDRESS: 'test.peer',
     ILP_PEERS: JSON.stringify([
-      { id: 'alice', token: ALICE, creditLimit: '1000000' },
+      { id: 'alice', token: ALICE, creditLimit: '1000000000000000' },
       { id: 'bob', token: BOB, creditLimit: '1000000', routes: ['g.bob'] },
     ]),
   });
@@ -42,14 +42,17 @@ export function ilpReply(answer: BtpPacket): IlpPacket {
   return reply;
 }
 
-/** Reads the peer's ledger from its database: every account, and `pubkey`'s balance, untouched to the unit. */
-export function expectNoMoneyMoved(peer: StartedPeer, pubkey?: string): void {
+/**
+ * Reads the peer's ledger from its database: exactly `credited` went from alice's account to `pubkey`'s balance, to
+ * the unit; nothing else moved and nothing is pending.
+ */
+export function expectLedger(peer: StartedPeer, credited = 0n, pubkey?: string): void {
   const ledger = readLedger(peer.config.dataDir);
   try {
     const zero = { debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n };
-    expect(ledger.account(peerAccount('alice'))).toEqual(zero);
+    expect(ledger.account(peerAccount('alice'))).toEqual({ ...zero, debitsPosted: credited });
     expect(ledger.account(peerAccount('bob'))).toEqual(zero);
-    if (pubkey) expect(ledger.account(balanceAccount(pubkey))).toEqual(zero);
+    if (pubkey) expect(ledger.account(balanceAccount(pubkey))).toEqual({ ...zero, creditsPosted: credited });
     expect(ledger.account('equity/owner')).toEqual(zero);
     expect(ledger.sum()).toBe(0n);
   } finally {

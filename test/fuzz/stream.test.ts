@@ -1,6 +1,6 @@
 // Fuzzes the STREAM receiver through its real seams: mutated STREAM packets (plaintext and ciphertext) inside valid
 // ILP Prepares, sent over BTP to a credential from GET /pay/<pubkey>. Answers are F06 (no data), F00 or F99 with an
-// encrypted Reject packet; paid packets are never fulfilled and no money moves (the ledger is read to the unit).
+// encrypted Reject packet, or a Fulfill; the ledger, read to the unit, moved exactly the fulfilled amounts.
 // FUZZ_SEED, FUZZ_SCALE, FUZZ_RUNS and FUZZ_CASE: see ./fuzz.ts.
 import { randomBytes } from 'node:crypto';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
@@ -23,7 +23,7 @@ import {
 import type { StartedPeer } from '../../src/start';
 import { RawBtpClient } from './btp-client';
 import { fuzzAsync, runs, timeoutFor } from './fuzz';
-import { ALICE, expectNoMoneyMoved, expiresSoon, ilpReply, message, startIlpPeer } from './ilp-peer';
+import { ALICE, expectLedger, expiresSoon, ilpReply, message, startIlpPeer } from './ilp-peer';
 import { mutate } from './mutate';
 import { randomStreamPacket } from './values';
 
@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('STREAM payloads in ILP Prepares to a /pay/<pubkey> credential', () => {
-  it(`${runs(RUNS)} mutated STREAM packets: F06, F00 or F99 with an encrypted Reject packet; nothing paid is fulfilled`, async () => {
+  it(`${runs(RUNS)} mutated STREAM packets: F06, F00 or F99 with an encrypted Reject packet, or a Fulfill that credits exactly its amount`, async () => {
     const spsp = (await (await fetch(`${peer.httpUrl}/pay/${pubkey}`)).json()) as { destination_account: string; shared_secret: string };
     const destination: string = spsp.destination_account;
     const secret = new Uint8Array(Buffer.from(spsp.shared_secret, 'base64'));
@@ -62,16 +62,18 @@ describe('STREAM payloads in ILP Prepares to a /pay/<pubkey> credential', () => 
       { ilpPacketType: IlpPacketType.Prepare, sequence: 2n, prepareAmount: 0n, frames: [{ type: T.ConnectionMaxData, maxOffset: 100000n }] },
     ];
 
+    let credited = 0n;
     await fuzzAsync('stream-wire', RUNS, async (rng, index, report) => {
       const plain = encodeStreamPacket(rng.chance(0.3) ? rng.pick(seeds) : randomStreamPacket(rng, IlpPacketType.Prepare));
-      // Paid packets are never fulfillable here (a random condition) so money cannot move; free ones may be fulfilled.
+      // Probes carry a random condition and can never be fulfilled; the others can, if the receiver accepts them.
       const paid = rng.chance(0.6);
+      const probe = paid && rng.chance(0.5);
       const mutatedPlain = rng.chance(0.7);
       const sentPlain = mutatedPlain ? mutate(rng, plain) : plain;
       const sealed = encrypt(key, sentPlain);
       const data = mutatedPlain ? sealed : mutate(rng, sealed);
       report(sentPlain);
-      const condition = paid ? randomBytes(32) : conditionFromFulfillment(fulfillmentFromData(secret, data));
+      const condition = probe ? randomBytes(32) : conditionFromFulfillment(fulfillmentFromData(secret, data));
       const prepare: IlpPrepare = { amount: paid ? BigInt(rng.int(1, 1000)) : 0n, expiresAt: expiresSoon(), executionCondition: condition, destination, data };
       const requestId = 2_000_000 + index;
       btp.send(message(requestId, encodeIlpPacket({ type: IlpPacketType.Prepare, ...prepare })));
@@ -86,8 +88,9 @@ describe('STREAM payloads in ILP Prepares to a /pay/<pubkey> credential', () => 
         if (!(error instanceof OerError)) throw error;
       }
       if (reply.type === IlpPacketType.Fulfill) {
-        expect(paid).toBe(false);
+        expect(probe).toBe(false);
         expect(sent?.ilpPacketType).toBe(IlpPacketType.Prepare);
+        credited += prepare.amount;
         return;
       }
       if (reply.type !== IlpPacketType.Reject) throw new Error('expected a Fulfill or a Reject');
@@ -101,7 +104,9 @@ describe('STREAM payloads in ILP Prepares to a /pay/<pubkey> credential', () => 
       const answer = decodeStreamPacket(decrypt(key, reply.data)!);
       expect(answer).toMatchObject({ ilpPacketType: IlpPacketType.Reject, sequence: sent.sequence, prepareAmount: prepare.amount });
     });
-    expectNoMoneyMoved(peer, pubkey);
+    // Exactly the fulfilled amounts reached the pubkey's balance; rejected packets moved nothing.
+    expectLedger(peer, credited, pubkey);
+    if (runs(RUNS) >= 100) expect(credited, 'paid packets the receiver fulfilled').toBeGreaterThan(0n);
     // The credential still works for a well-formed packet.
     const ok = encrypt(key, encodeStreamPacket(seeds[1]));
     btp.send(message(9, encodeIlpPacket({ type: IlpPacketType.Prepare, amount: 0n, expiresAt: expiresSoon(), executionCondition: conditionFromFulfillment(fulfillmentFromData(secret, ok)), destination, data: ok })));
