@@ -23,7 +23,8 @@ export function utcDate(
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, millisecond);
-  return date;
+  // a leap second at the very end of 9999 rolls into a year the four-digit formats cannot write back
+  return date.getUTCFullYear() > 9999 ? undefined : date;
 }
 
 /** Calendar fields of a date in UTC, zero-padded for the fixed-width OER time formats. */

@@ -12,6 +12,8 @@ import {
 
 /** Invalid UTF-8 becomes U+FFFD, as with Buffer#toString in ilp-packet. */
 const UTF8 = new TextDecoder();
+const UTF8_ENCODER = new TextEncoder();
+const MESSAGE_SCRATCH = new Uint8Array(MAX_MESSAGE_LENGTH);
 
 /*
  * Each decoder reads `type · VarOctetString(contents)` and rejects bytes after the envelope.
@@ -77,8 +79,17 @@ function readReject(reader: OerReader): IlpReject {
   if (triggeredBy !== '' && !isValidIlpAddress(triggeredBy)) {
     reader.fail(`invalid triggeredBy "${triggeredBy}"`, triggeredByAt);
   }
-  const message = UTF8.decode(readLimited(reader, MAX_MESSAGE_LENGTH, 'message'));
+  const message = fitMessage(UTF8.decode(readLimited(reader, MAX_MESSAGE_LENGTH, 'message')));
   return { code, triggeredBy, message, data: readData(reader) };
+}
+
+/**
+ * Each invalid byte of a message becomes U+FFFD, three bytes in UTF-8: cut the text where its UTF-8 would pass the
+ * limit, so that a Reject we decode can always be encoded again (a connector forwards it). Whole characters only.
+ */
+function fitMessage(text: string): string {
+  const { read } = UTF8_ENCODER.encodeInto(text, MESSAGE_SCRATCH);
+  return read === text.length ? text : text.slice(0, read);
 }
 
 function readData(reader: OerReader): Uint8Array {
