@@ -128,17 +128,17 @@ export function btpRoute(
           send(conn, btpError(packet.requestId, BtpErrorCode.F01_INVALID_FIELDS, 'expected an ILP Prepare'));
           return;
         }
-        connector.handlePrepare(peerId, ilpPacket).then(
-          (reply) => {
-            const type = 'fulfillment' in reply ? IlpPacketType.Fulfill : IlpPacketType.Reject;
-            const bytes = encodeIlpPacket({ type, ...reply } as Parameters<typeof encodeIlpPacket>[0]);
-            send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: ilpEntry(bytes) }));
-          },
-          (err) => {
-            log.error({ err, peer: peerId }, 'prepare handling failed');
-            send(conn, btpError(packet.requestId, BtpErrorCode.T00_UNREACHABLE, 'internal error'));
-          },
-        );
+        // Encoding the reply is inside the chain: a throw there must be answered, never an unhandled rejection.
+        connector
+          .handlePrepare(peerId, ilpPacket)
+          .then((reply) => encodeIlpPacket({ type: 'fulfillment' in reply ? IlpPacketType.Fulfill : IlpPacketType.Reject, ...reply } as Parameters<typeof encodeIlpPacket>[0]))
+          .then(
+            (bytes) => send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: ilpEntry(bytes) })),
+            (err) => {
+              log.error({ err, peer: peerId }, 'prepare handling failed');
+              send(conn, btpError(packet.requestId, BtpErrorCode.T00_UNREACHABLE, 'internal error'));
+            },
+          );
         return;
       }
       case BtpMessageType.Response:
@@ -146,7 +146,13 @@ export function btpRoute(
         const waiter = conn.waiting.get(packet.requestId);
         if (!waiter) return;
         const ilp = packet.type === BtpMessageType.Response ? findProtocolData(packet.protocolData, 'ilp') : undefined;
-        const reply = ilp ? decodeIlpPacket(ilp.data) : undefined;
+        let reply: ReturnType<typeof decodeIlpPacket> | undefined;
+        try {
+          reply = ilp ? decodeIlpPacket(ilp.data) : undefined;
+        } catch {
+          // unreadable: the forwarded Prepare is answered now (its transfer voided), not left to expire
+          reply = undefined;
+        }
         if (reply && reply.type !== IlpPacketType.Prepare) {
           const { type: _type, ...fields } = reply;
           waiter(fields);
