@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import { isFulfill, type Credit, type IlpReply, type LocalReceiver, type SendPrepare } from '../connector/local-receiver';
+import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver, type SendPrepare } from '../connector/local-receiver';
 import {
   conditionFromFulfillment,
   createReject,
@@ -32,6 +32,8 @@ import { DEFAULT_STREAM_LIMITS, RETRY_DELAY_MAX, RETRY_DELAY_MIN, UNLIMITED, typ
 
 /** The relay as a paid session sees it (src/relay/relay.ts Relay). */
 export interface SessionHost {
+  /** A new session (sends the NIP-42 challenge when the relay wants one at once). */
+  open(session: Session): void;
   handle(session: Session, text: string): void;
   drop(session: Session): void;
 }
@@ -67,28 +69,42 @@ const OPERATOR_REFUSAL = noticeMessage(
 
 /**
  * The STREAM receiver (RFC 29) for Prepares addressed to `<ILP_ADDRESS>.<token>`, and the paid NIP-01 sessions its
- * streams carry. Synchronous: a packet is decrypted, checked, credited (credit() before any data is processed),
- * its lines handed to the relay, and answered within one call.
+ * streams carry. A packet is decrypted and checked; one that carries money is credited and waits until the credit
+ * is durable (credit()), and only then are its lines handed to the relay and the Fulfill built: money before data,
+ * and no data of a packet answered with a Reject. A packet without money is answered within the call.
  *
  * - Answers: F02 (not our address), F06 without data (unknown token, undecryptable or malformed data), F00 (inner
  *   type not Prepare), F99 with an encrypted Reject packet (ConnectionClose, amount below prepareAmount,
  *   unfulfillable probe, closed stream, protocol violation), the credit's own Reject (T04) with nothing processed,
  *   else Fulfill with an encrypted Fulfill packet. On a rejected packet only idempotent connection frames count
  *   (new address, windows); its stream data, money and closes are not processed.
- * - Sessions: on a `/pay/<pubkey>` connection each client stream is a Session whose payer is the pubkey; each
- *   `\n`-terminated line is one Relay.handle call. The operator's connection (`/.well-known/pay`) takes money only:
+ * - Sessions: on a `/pay/<pubkey>` connection each client stream is a Session (events in it are paid by their
+ *   authors; the pubkey only receives the money); each `\n`-terminated line is one Relay.handle call. The operator's connection (`/.well-known/pay`) takes money only:
  *   data there is read and discarded, with one NOTICE per stream saying where sessions are opened.
  * - Output goes out as StreamData in the reply to the client's next packet and, when produced outside a packet (OKs
  *   after the group commit, live events) or beyond one reply, in Prepares of amount 0 to the client's
  *   ConnectionNewAddress, one in flight per connection, within its StreamMaxData/ConnectionMaxData windows. A
  *   failed push is resent at the same offsets; after maxPushFailures in a row the connection is closed.
- * - State is an LRU of connections by token; eviction, ConnectionClose and close() drop every session (Relay.drop).
+ * - State: a connection is kept only once one of its packets is accepted (decrypted, fulfillable, within the
+ *   STREAM rules), so probes and forged packets leave none; until then only the address a client announced is
+ *   remembered, in a bounded LRU of hints. Connections that never received money are an LRU bounded per ILP peer
+ *   (maxConnectionsPerPeer) and in all (maxConnections); one that received money moves to its own LRU
+ *   (maxConnections), so free connections cannot evict it. Eviction, ConnectionClose and close() drop every
+ *   session (Relay.drop).
+ * - Output: bounded per stream, per connection and in all (maxBufferedOutput, maxBufferedPerConnection,
+ *   maxBufferedTotal); the stream whose write would pass a bound is closed.
  */
 export class StreamReceiver implements LocalReceiver {
   readonly counters: StreamReceiverCounters = { fulfilled: 0, rejected: 0, pushes: 0, pushFailures: 0 };
   private readonly limits: StreamLimits;
   private readonly prefix: string;
-  private readonly connections: LRUCache<string, StreamConnection>;
+  /** Connections that have received money; free ones cannot evict them. */
+  private readonly paid: LRUCache<string, StreamConnection>;
+  private readonly free: LRUCache<string, StreamConnection>;
+  /** The free connections of each ILP peer, least recently used first. */
+  private readonly freeByPeer = new Map<string, Map<string, StreamConnection>>();
+  /** ConnectionNewAddress of connections not kept yet (the client announces it in probes we reject). */
+  private readonly addresses: LRUCache<string, string>;
   /** Relay output queued on all streams, bounded by limits.maxBufferedTotal. */
   private buffered = 0;
   private readonly credentials: StreamCredentials;
@@ -111,14 +127,24 @@ export class StreamReceiver implements LocalReceiver {
     this.log = options.log;
     this.prefix = `${options.credentials.ilpAddress}.`;
     this.assetDetails = { type: T.ConnectionAssetDetails, sourceAssetCode: options.assetCode, sourceAssetScale: options.assetScale };
-    this.connections = new LRUCache<string, StreamConnection>({
+    this.paid = new LRUCache<string, StreamConnection>({
       max: this.limits.maxConnections,
       dispose: (conn) => this.closeConnection(conn, StreamErrorCode.NoError, ''),
     });
+    this.free = new LRUCache<string, StreamConnection>({
+      max: this.limits.maxConnections,
+      dispose: (conn) => {
+        this.freeByPeer.get(conn.peer)?.delete(conn.token);
+        if (this.freeByPeer.get(conn.peer)?.size === 0) this.freeByPeer.delete(conn.peer);
+        // promoted to the paid LRU: still open
+        if (!conn.paid) this.closeConnection(conn, StreamErrorCode.NoError, '');
+      },
+    });
+    this.addresses = new LRUCache<string, string>({ max: this.limits.maxConnections });
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.paid.size + this.free.size;
   }
 
   /** Bytes of relay output waiting for clients' windows, over all connections. */
@@ -128,19 +154,21 @@ export class StreamReceiver implements LocalReceiver {
 
   /** Closes every connection and drops its sessions (shutdown). */
   close(): void {
-    this.connections.clear();
+    this.paid.clear();
+    this.free.clear();
+    this.addresses.clear();
   }
 
   // ── receiving (RFC 29 receiver algorithm, as ilp-protocol-stream and stream-receiver answer) ──
 
-  handle(prepare: IlpPrepare, credit: Credit): IlpReply {
+  handle(prepare: IlpPrepare, credit: Credit, from: string): IlpReply | Promise<IlpReply> {
     const dest = prepare.destination;
     if (!dest.startsWith(this.prefix)) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'not a STREAM address of this node');
     const dot = dest.indexOf('.', this.prefix.length);
     const token = dest.slice(this.prefix.length, dot < 0 ? undefined : dot);
     if (token.length === 0) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'no STREAM connection in the address');
 
-    let conn = this.connections.get(token);
+    let conn = this.lookup(token);
     const ticket = conn ? undefined : this.credentials.open(token);
     if (!conn && !ticket) return this.reject(IlpErrorCode.F06_UNEXPECTED_PAYMENT, 'unknown STREAM connection');
     const key = conn ? conn.encryptionKey : streamEncryptionKey(ticket!.sharedSecret);
@@ -156,14 +184,53 @@ export class StreamReceiver implements LocalReceiver {
     if (packet.ilpPacketType !== IlpPacketType.Prepare) {
       return this.reject(IlpErrorCode.F00_BAD_REQUEST, 'STREAM packet is not of type Prepare');
     }
+    // Not kept until the packet is accepted (answer()): whoever holds a credential cannot fill the table with probes.
     if (!conn) {
-      conn = new StreamConnection(token, ticket!, key, this.limits.maxOpenStreams);
-      this.connections.set(token, conn);
+      conn = new StreamConnection(token, ticket!, key, this.limits.maxOpenStreams, from);
+      conn.clientAddress = this.addresses.get(token);
     }
     return this.answer(conn, prepare, packet, credit);
   }
 
-  private answer(conn: StreamConnection, prepare: IlpPrepare, packet: StreamPacket, credit: Credit): IlpReply {
+  /** A kept connection, marked as recently used (in its peer's order too when free). */
+  private lookup(token: string): StreamConnection | undefined {
+    const paid = this.paid.get(token);
+    if (paid) return paid;
+    const conn = this.free.get(token);
+    if (!conn) return undefined;
+    const mine = this.freeByPeer.get(conn.peer)!;
+    mine.delete(token);
+    mine.set(token, conn);
+    return conn;
+  }
+
+  /** Keeps a connection whose packet was accepted, closing its peer's least recently used free one past the bound. */
+  private keep(conn: StreamConnection): void {
+    conn.kept = true;
+    this.addresses.delete(conn.token);
+    let mine = this.freeByPeer.get(conn.peer);
+    if (!mine) this.freeByPeer.set(conn.peer, (mine = new Map()));
+    if (mine.size >= this.limits.maxConnectionsPerPeer) this.free.delete(mine.keys().next().value!);
+    mine.set(conn.token, conn);
+    this.free.set(conn.token, conn);
+  }
+
+  /** Money arrived on it: out of reach of free connections' eviction. */
+  private promote(conn: StreamConnection): void {
+    if (conn.paid || conn.closed) return;
+    conn.paid = true;
+    this.free.delete(conn.token);
+    this.paid.set(conn.token, conn);
+  }
+
+  /** Forgets a connection (its dispose closes it and drops its sessions). */
+  private forget(conn: StreamConnection): void {
+    if (conn.paid) this.paid.delete(conn.token);
+    else if (conn.kept) this.free.delete(conn.token);
+    this.addresses.delete(conn.token);
+  }
+
+  private answer(conn: StreamConnection, prepare: IlpPrepare, packet: StreamPacket, credit: Credit): IlpReply | Promise<IlpReply> {
     const reply: StreamFrame[] = [];
     if (conn.closeFrame) return this.refuse(conn, packet, prepare.amount, [conn.closeFrame]);
 
@@ -175,6 +242,7 @@ export class StreamReceiver implements LocalReceiver {
         case T.ConnectionNewAddress:
           if (f.sourceAccount !== conn.clientAddress) conn.announce = true;
           conn.clientAddress = f.sourceAccount;
+          if (!conn.kept) this.addresses.set(conn.token, f.sourceAccount);
           break;
         case T.ConnectionMaxData:
         case T.StreamMaxData:
@@ -191,7 +259,7 @@ export class StreamReceiver implements LocalReceiver {
       reply.push(this.assetDetails, { type: T.ConnectionMaxStreamId, maxStreamId: conn.maxStreamId });
     }
     if (closing) {
-      this.connections.delete(conn.token); // dispose closes it
+      this.forget(conn); // dispose closes it
       return this.refuse(conn, packet, prepare.amount, [...reply, { type: T.ConnectionClose, errorCode: StreamErrorCode.NoError, errorMessage: '' }]);
     }
     if (prepare.amount < packet.prepareAmount) return this.refuse(conn, packet, prepare.amount, reply);
@@ -203,16 +271,34 @@ export class StreamReceiver implements LocalReceiver {
     const newStreams = this.checkStreams(conn, packet.frames, reply);
     if (newStreams === false) return this.refuse(conn, packet, prepare.amount, reply);
 
-    if (prepare.amount > 0n) {
-      const r = credit(conn.account, prepare.amount);
+    if (!conn.kept) this.keep(conn);
+    if (prepare.amount === 0n) return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
+    return credit(conn.account, prepare.amount).then((r: CreditResult) => {
       if (!r.ok) {
         this.counters.rejected++;
-        conn.announce = announced; // that reply carries no STREAM data
+        conn.announce ||= announced; // that reply carries no STREAM data
         return r.reject;
       }
-    }
+      this.promote(conn);
+      return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
+    });
+  }
 
-    // Money is in; from here on the packet is fulfilled whatever its data does.
+  /** The packet's money is in (durable): its frames are applied and the Fulfill built, whatever its data does. */
+  private fulfill(
+    conn: StreamConnection,
+    prepare: IlpPrepare,
+    packet: StreamPacket,
+    newStreams: Set<bigint> | undefined,
+    reply: StreamFrame[],
+    fulfillment: Uint8Array,
+  ): IlpReply {
+    this.counters.fulfilled++;
+    // Closed while the credit was written (evicted, closed by another packet): paid, but nothing to carry data.
+    if (conn.closeFrame) {
+      reply.push(conn.closeFrame);
+      return { fulfillment, data: this.seal(conn, packet.sequence, IlpPacketType.Fulfill, prepare.amount, reply) };
+    }
     conn.handling = true;
     try {
       this.applyStreamFrames(conn, packet.frames, prepare.amount, newStreams, reply);
@@ -226,7 +312,6 @@ export class StreamReceiver implements LocalReceiver {
     if (conn.control.length > 0) for (const f of conn.control.splice(0)) reply.push(f);
     this.packData(conn, reply);
     if (conn.hasOutput()) this.schedulePush(conn);
-    this.counters.fulfilled++;
     return { fulfillment, data: this.seal(conn, packet.sequence, IlpPacketType.Fulfill, prepare.amount, reply) };
   }
 
@@ -269,7 +354,7 @@ export class StreamReceiver implements LocalReceiver {
   private violation(conn: StreamConnection, reply: StreamFrame[], errorCode: number, errorMessage: string): false {
     const frame: StreamFrame = { type: T.ConnectionClose, errorCode, errorMessage };
     reply.push(frame);
-    this.connections.delete(conn.token);
+    this.forget(conn);
     return false;
   }
 
@@ -287,6 +372,9 @@ export class StreamReceiver implements LocalReceiver {
     let firstPaid: PaidStream | undefined;
     const touched: PaidStream[] = [];
     let closes = false;
+    // Streams up to it were opened before: another packet may have opened and closed one of `opened` while this
+    // one's credit was written, and a closed stream stays closed.
+    const highest = conn.highestStreamId;
     for (const f of frames) {
       switch (f.type) {
         case T.StreamMoney:
@@ -294,7 +382,8 @@ export class StreamReceiver implements LocalReceiver {
         case T.StreamMaxData:
         case T.StreamData:
         case T.StreamDataBlocked: {
-          const s = conn.streams.get(f.streamId) ?? (opened?.has(f.streamId) ? this.openStream(conn, f.streamId) : undefined);
+          const id = f.streamId;
+          const s = conn.streams.get(id) ?? (opened?.has(id) && id > highest ? this.openStream(conn, id) : undefined);
           if (!s || !s.open) break;
           if (!touched.includes(s)) touched.push(s);
           if (f.type === T.StreamMoney && shares > 0n) {
@@ -338,6 +427,7 @@ export class StreamReceiver implements LocalReceiver {
     const s = new PaidStream(id, conn, this.sink, this.limits.maxLineBytes, this.limits.streamWindow);
     conn.streams.set(id, s);
     if (id > conn.highestStreamId) conn.highestStreamId = id;
+    if (conn.pubkey !== undefined) this.relay.open(s);
     return s;
   }
 
@@ -368,7 +458,7 @@ export class StreamReceiver implements LocalReceiver {
   // ── sessions (StreamSink) ──
 
   private line(s: PaidStream, text: string): void {
-    if (s.payer !== undefined) return this.relay.handle(s, text);
+    if (s.connection.pubkey !== undefined) return this.relay.handle(s, text);
     if (!s.refused) {
       s.refused = true;
       s.send(OPERATOR_REFUSAL);
@@ -383,11 +473,16 @@ export class StreamReceiver implements LocalReceiver {
     const conn = s.connection;
     if (!s.open || conn.closed) return false;
     const bytes = Buffer.from(`${message}\n`, 'utf8');
-    if (s.queuedBytes + bytes.length > this.limits.maxBufferedOutput || this.buffered + bytes.length > this.limits.maxBufferedTotal) {
+    if (
+      s.queuedBytes + bytes.length > this.limits.maxBufferedOutput ||
+      conn.buffered + bytes.length > this.limits.maxBufferedPerConnection ||
+      this.buffered + bytes.length > this.limits.maxBufferedTotal
+    ) {
       this.closeStream(conn, s, false, StreamErrorCode.ApplicationError, 'too much unread data on this stream');
       return false;
     }
     s.enqueue(bytes);
+    conn.buffered += bytes.length;
     this.buffered += bytes.length;
     if (!conn.handling) this.schedulePush(conn);
     return true;
@@ -396,6 +491,7 @@ export class StreamReceiver implements LocalReceiver {
   private closeStream(conn: StreamConnection, s: PaidStream, byClient: boolean, errorCode = 0, errorMessage = ''): void {
     if (!s.open) return;
     conn.sentTotal -= s.sentOffset;
+    conn.buffered -= s.queuedBytes;
     this.buffered -= s.queuedBytes;
     s.release();
     conn.streams.delete(s.id);
@@ -424,6 +520,7 @@ export class StreamReceiver implements LocalReceiver {
     conn.timer = undefined;
     for (const s of conn.streams.values()) {
       this.buffered -= s.queuedBytes;
+      conn.buffered -= s.queuedBytes;
       s.release();
       if (conn.handling) conn.drops.push(s);
       else this.relay.drop(s);
@@ -454,6 +551,7 @@ export class StreamReceiver implements LocalReceiver {
       if (n <= 0) continue;
       frames.push({ type: T.StreamData, streamId: s.id, offset: BigInt(s.sentOffset), data: s.take(n) });
       this.buffered -= n;
+      conn.buffered -= n;
       s.sentOffset += n;
       conn.sentTotal += n;
       budget -= n + DATA_FRAME_OVERHEAD;
@@ -537,7 +635,7 @@ export class StreamReceiver implements LocalReceiver {
     }
     if (++conn.failures >= this.limits.maxPushFailures) {
       this.log?.info({ failures: conn.failures }, 'STREAM: client unreachable, closing the connection');
-      this.connections.delete(conn.token);
+      this.forget(conn);
       return;
     }
     this.retryLater(conn, conn.failures);
@@ -577,7 +675,7 @@ export class StreamReceiver implements LocalReceiver {
           break;
         }
         case T.ConnectionClose:
-          this.connections.delete(conn.token);
+          this.forget(conn);
           return;
       }
     }

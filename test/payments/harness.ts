@@ -124,7 +124,7 @@ export class Harness {
 
   /** The connector's credit: Dr assets/interledger/<peer>, Cr account, at once; T04 over the credit limit. */
   credit(peerId: string): Credit {
-    return (account: AccountPath, amount: bigint) => {
+    return async (account: AccountPath, amount: bigint) => {
       const r = this.ledger.transfer({ debitAccount: peerAccount(peerId), creditAccount: account, amount });
       if (r.ok) return { ok: true };
       const code = r.reason === 'insufficient_balance' || r.reason === 'exceeds_limit' ? IlpErrorCode.T04_INSUFFICIENT_LIQUIDITY : IlpErrorCode.T00_INTERNAL_ERROR;
@@ -194,7 +194,7 @@ export class MemoryPlugin {
     if (isIldcpRequest(prepare)) {
       return Buffer.from(encodeFulfill(ildcpFulfill({ clientAddress: this.address, assetCode: config.assetCode, assetScale: config.assetScale })));
     }
-    const reply = await this.harness.receiver.handle(prepare, this.harness.credit(this.peerId));
+    const reply = await this.harness.receiver.handle(prepare, this.harness.credit(this.peerId), this.peerId);
     this.replies.push(isFulfill(reply) ? 'fulfill' : reply.code);
     return Buffer.from(isFulfill(reply) ? encodeFulfill(reply) : encodeReject(reply));
   }

@@ -71,7 +71,7 @@ function opened(c: StreamCredential, reply: IlpReply): StreamPacket {
   return decodeStreamPacket(plain!);
 }
 
-const send = (prepare: IlpPrepare, peer = 'alice') => h.receiver.handle(prepare, h.credit(peer)) as IlpReply;
+const send = (prepare: IlpPrepare, peer = 'alice'): Promise<IlpReply> => Promise.resolve(h.receiver.handle(prepare, h.credit(peer), peer));
 
 function expectReject(reply: IlpReply, code: string) {
   expect(isFulfill(reply)).toBe(false);
@@ -140,17 +140,17 @@ describe('the official client pays', () => {
 });
 
 describe('credit limit', () => {
-  it('a packet over the peer credit limit is rejected T04 and moves nothing', () => {
+  it('a packet over the peer credit limit is rejected T04 and moves nothing', async () => {
     h = new Harness({ creditLimit: 1000n });
     h.plugin('alice');
     const c = spsp(`/pay/${pubkey}`);
     const stream: StreamFrame[] = [{ type: T.StreamMoney, streamId: 1n, shares: 1n }];
-    const reply = expectReject(send(prepareOf(c, stream, { amount: 1001n })), 'T04');
+    const reply = expectReject(await send(prepareOf(c, stream, { amount: 1001n })), 'T04');
     expect(reply.data).toHaveLength(0);
     expectUntouched();
-    expect(isFulfill(send(prepareOf(c, stream, { amount: 1000n, sequence: 2n })))).toBe(true);
+    expect(isFulfill(await send(prepareOf(c, stream, { amount: 1000n, sequence: 2n })))).toBe(true);
     expect(h.balance(balanceAccount(pubkey))).toBe(1000n);
-    expectReject(send(prepareOf(c, stream, { amount: 1n, sequence: 3n })), 'T04');
+    expectReject(await send(prepareOf(c, stream, { amount: 1n, sequence: 3n })), 'T04');
     expect(h.balance(balanceAccount(pubkey))).toBe(1000n);
   });
 
@@ -176,43 +176,43 @@ describe('refusals move no money', () => {
   });
   const money: StreamFrame[] = [{ type: T.StreamMoney, streamId: 1n, shares: 1n }];
 
-  it('F02 for an address that is not <ILP_ADDRESS>.<token>', () => {
-    expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.other.x' }), 'F02');
-    expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.peer' }), 'F02');
+  it('F02 for an address that is not <ILP_ADDRESS>.<token>', async () => {
+    expectReject(await send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.other.x' }), 'F02');
+    expectReject(await send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.peer' }), 'F02');
     expectUntouched();
   });
 
-  it('F06 without STREAM data for a wrong shared secret, a forged token or tampered data', () => {
+  it('F06 without STREAM data for a wrong shared secret, a forged token or tampered data', async () => {
     const wrong = prepareOf(c, money, { amount: 10n, key: streamEncryptionKey(randomBytes(32)) });
-    expect(expectReject(send(wrong), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send(wrong), 'F06').data).toHaveLength(0);
     const other = spsp(`/pay/${pubkey}`);
     const forged = { ...prepareOf(c, money, { amount: 10n }), destination: `test.peer.${'A'.repeat(150)}` };
-    expect(expectReject(send(forged), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send(forged), 'F06').data).toHaveLength(0);
     // c's data sent to another connection's address: not decryptable there
-    expect(expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: other.destinationAccount }), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send({ ...prepareOf(c, money, { amount: 10n }), destination: other.destinationAccount }), 'F06').data).toHaveLength(0);
     const tampered = prepareOf(c, money, { amount: 10n });
     tampered.data = Uint8Array.from(tampered.data);
     tampered.data[tampered.data.length - 1] ^= 1;
-    expect(expectReject(send(tampered), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send(tampered), 'F06').data).toHaveLength(0);
     expect(h.receiver.connectionCount).toBe(0);
     expectUntouched();
   });
 
-  it('F00 for a STREAM packet that is not of type Prepare', () => {
-    expect(expectReject(send(prepareOf(c, money, { amount: 10n, type: IlpPacketType.Fulfill })), 'F00').data).toHaveLength(0);
+  it('F00 for a STREAM packet that is not of type Prepare', async () => {
+    expect(expectReject(await send(prepareOf(c, money, { amount: 10n, type: IlpPacketType.Fulfill })), 'F00').data).toHaveLength(0);
     expectUntouched();
   });
 
-  it('F99 with an encrypted Reject packet when the amount is below prepareAmount', () => {
-    const reply = expectReject(send(prepareOf(c, money, { amount: 50n, prepareAmount: 100n, sequence: 7n })), 'F99');
+  it('F99 with an encrypted Reject packet when the amount is below prepareAmount', async () => {
+    const reply = expectReject(await send(prepareOf(c, money, { amount: 50n, prepareAmount: 100n, sequence: 7n })), 'F99');
     const p = opened(c, reply);
     expect(p).toMatchObject({ ilpPacketType: IlpPacketType.Reject, sequence: 7n, prepareAmount: 50n });
     expectUntouched();
   });
 
-  it('F99 for an unfulfillable packet (a probe), telling the amount received and the asset', () => {
+  it('F99 for an unfulfillable packet (a probe), telling the amount received and the asset', async () => {
     const reply = expectReject(
-      send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { amount: 1000n, fulfillable: false, sequence: 3n })),
+      await send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { amount: 1000n, fulfillable: false, sequence: 3n })),
       'F99',
     );
     const p = opened(c, reply);
@@ -222,19 +222,19 @@ describe('refusals move no money', () => {
     expectUntouched();
   });
 
-  it('F99 + StreamClose for money on a stream the client already closed', () => {
-    expect(isFulfill(send(prepareOf(c, [...money, { type: T.StreamClose, streamId: 1n, errorCode: 1, errorMessage: '' }], { amount: 5n })))).toBe(true);
-    const reply = expectReject(send(prepareOf(c, money, { amount: 5n, sequence: 2n })), 'F99');
+  it('F99 + StreamClose for money on a stream the client already closed', async () => {
+    expect(isFulfill(await send(prepareOf(c, [...money, { type: T.StreamClose, streamId: 1n, errorCode: 1, errorMessage: '' }], { amount: 5n })))).toBe(true);
+    const reply = expectReject(await send(prepareOf(c, money, { amount: 5n, sequence: 2n })), 'F99');
     expect(opened(c, reply).frames).toContainEqual({ type: T.StreamClose, streamId: 1n, errorCode: StreamErrorCode.StreamStateError, errorMessage: 'Stream is already closed' });
     expect(h.balance(balanceAccount(pubkey))).toBe(5n);
   });
 
-  it('F99 + ConnectionClose for a server-side (even) stream id, or data past the window', () => {
-    let reply = expectReject(send(prepareOf(c, [{ type: T.StreamMoney, streamId: 2n, shares: 1n }], { amount: 5n })), 'F99');
+  it('F99 + ConnectionClose for a server-side (even) stream id, or data past the window', async () => {
+    let reply = expectReject(await send(prepareOf(c, [{ type: T.StreamMoney, streamId: 2n, shares: 1n }], { amount: 5n })), 'F99');
     expect(opened(c, reply).frames).toContainEqual(expect.objectContaining({ type: T.ConnectionClose, errorCode: StreamErrorCode.ProtocolViolation }));
     const d = spsp(`/pay/${pubkey}`);
     const far: StreamFrame = { type: T.StreamData, streamId: 1n, offset: 1n << 20n, data: new Uint8Array(10) };
-    reply = expectReject(send(prepareOf(d, [far], { amount: 5n })), 'F99');
+    reply = expectReject(await send(prepareOf(d, [far], { amount: 5n })), 'F99');
     expect(opened(d, reply).frames).toContainEqual(expect.objectContaining({ type: T.ConnectionClose, errorCode: StreamErrorCode.FlowControlError }));
     expectUntouched();
   });
@@ -246,9 +246,9 @@ describe('fulfilled packets', () => {
     h.plugin('alice');
   });
 
-  it('answer an encrypted Fulfill packet with the amount, limits per stream and money split by shares', () => {
+  it('answer an encrypted Fulfill packet with the amount, limits per stream and money split by shares', async () => {
     const c = spsp(`/pay/${pubkey}`);
-    const reply = send(
+    const reply = await send(
       prepareOf(
         c,
         [
@@ -272,12 +272,12 @@ describe('fulfilled packets', () => {
     expect(h.balance(balanceAccount(pubkey))).toBe(100n);
   });
 
-  it('ConnectionClose closes the connection: F99 + ConnectionClose, its sessions dropped', () => {
+  it('ConnectionClose closes the connection: F99 + ConnectionClose, its sessions dropped', async () => {
     const c = spsp(`/pay/${pubkey}`);
     const line = new TextEncoder().encode('["REQ","s",{"kinds":[1]}]\n');
-    expect(isFulfill(send(prepareOf(c, [{ type: T.StreamData, streamId: 1n, offset: 0n, data: line }])))).toBe(true);
+    expect(isFulfill(await send(prepareOf(c, [{ type: T.StreamData, streamId: 1n, offset: 0n, data: line }])))).toBe(true);
     expect(h.relay.subscriptions.size).toBe(1);
-    const reply = expectReject(send(prepareOf(c, [{ type: T.ConnectionClose, errorCode: 1, errorMessage: '' }], { sequence: 2n, fulfillable: false })), 'F99');
+    const reply = expectReject(await send(prepareOf(c, [{ type: T.ConnectionClose, errorCode: 1, errorMessage: '' }], { sequence: 2n, fulfillable: false })), 'F99');
     expect(opened(c, reply).frames).toContainEqual({ type: T.ConnectionClose, errorCode: StreamErrorCode.NoError, errorMessage: '' });
     expect(h.relay.subscriptions.size).toBe(0);
     expect(h.receiver.connectionCount).toBe(0);
@@ -302,7 +302,7 @@ describe('fulfilled packets', () => {
     h.plugin('alice');
     const req = (i: number) => new TextEncoder().encode(`["REQ","s${i}",{"kinds":[1]}]\n`);
     for (let i = 0; i < 3; i++) {
-      send(prepareOf(spsp(`/pay/${pubkey}`), [{ type: T.StreamData, streamId: 1n, offset: 0n, data: req(i) }]));
+      await send(prepareOf(spsp(`/pay/${pubkey}`), [{ type: T.StreamData, streamId: 1n, offset: 0n, data: req(i) }]));
     }
     expect(h.receiver.connectionCount).toBe(2);
     expect(h.relay.subscriptions.size).toBe(2);
