@@ -67,6 +67,7 @@ export class Harness {
   readonly ledger: Ledger;
   readonly relay: Relay;
   readonly writer: WriteQueue;
+  readonly committer: Committer;
   readonly credentials: StreamCredentials;
   readonly receiver: StreamReceiver;
   readonly serverSecret: Uint8Array;
@@ -82,6 +83,7 @@ export class Harness {
     this.ledger = built.ledger;
     this.relay = built.relay;
     this.writer = built.writer;
+    this.committer = built.committer;
     this.serverSecret = loadServerSecret(this.db);
     this.credentials = new StreamCredentials(this.serverSecret, this.config.ilpAddress);
     if (options.viaConnector) {

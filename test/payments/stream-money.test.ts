@@ -2,7 +2,7 @@
 // packets for each way a Prepare is refused. Real ledger on a temp database throughout.
 import { randomBytes } from 'node:crypto';
 import { npubEncode } from 'nostr-tools/nip19';
-import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFulfill, type IlpReply } from '../../src/connector/local-receiver';
 import {
@@ -310,5 +310,116 @@ describe('fulfilled packets', () => {
     h.receiver.close();
     expect(h.receiver.connectionCount).toBe(0);
     expect(h.relay.subscriptions.size).toBe(0);
+  });
+});
+
+const line = (text: string) => new TextEncoder().encode(`${text}\n`);
+const dataOn = (streamId: bigint, text: string, offset = 0n): StreamFrame => ({ type: T.StreamData, streamId, offset, data: line(text) });
+
+// Issue #13 item 5: state only for accepted packets, free connections bounded per peer, paying ones kept apart.
+describe('connection state', () => {
+  it('probes and refused packets leave no connection state', async () => {
+    h = new Harness();
+    h.plugin('alice');
+    for (let i = 0; i < 50; i++) {
+      const c = spsp(`/pay/${pubkey}`);
+      expectReject(await send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { fulfillable: false })), 'F99');
+      expectReject(await send(prepareOf(c, [], { amount: 5n, prepareAmount: 10n, sequence: 2n })), 'F99');
+    }
+    expect(h.receiver.connectionCount).toBe(0);
+  });
+
+  it('the address a client announced in a probe is used once its first packet is accepted', async () => {
+    h = new Harness();
+    const client = h.plugin('alice');
+    const got: IlpPrepare[] = [];
+    client.registerDataHandler(async () => Buffer.from([14])); // anything: we only look at where pushes go
+    h.plugins[0].deliver = async (p) => (got.push(p), { code: 'F99', triggeredBy: '', message: '', data: new Uint8Array(0) }) as IlpReply;
+    const c = spsp(`/pay/${pubkey}`);
+    await send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { fulfillable: false }));
+    expect(isFulfill(await send(prepareOf(c, [dataOn(1n, '["REQ","s",{"kinds":[1]}]')], { sequence: 2n })))).toBe(true);
+    h.relay.handle(h.session(), JSON.stringify(['EVENT', JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: 'live' }, generateSecretKey())))]));
+    for (let t = 0; t < 100 && got.length === 0; t++) await new Promise((r) => setTimeout(r, 10));
+    expect(got[0]?.destination).toBe('test.peer.alice');
+  });
+
+  it('a paying session survives a flood of free connections; free ones are bounded per peer', async () => {
+    h = new Harness({ limits: { maxConnections: 50, maxConnectionsPerPeer: 20 } });
+    h.plugin('alice');
+    h.plugin('bob');
+    h.plugin('mallory');
+    const paying = spsp(`/pay/${pubkey}`);
+    const req = '["REQ","mine",{"kinds":[1]}]';
+    const paid = await send(prepareOf(paying, [{ type: T.StreamMoney, streamId: 1n, shares: 1n }, dataOn(1n, req)], { amount: 10n }));
+    expect(isFulfill(paid)).toBe(true);
+    const freeOfBob = spsp(`/pay/${pubkey}`);
+    expect(isFulfill(await send(prepareOf(freeOfBob, [dataOn(1n, '["REQ","bob",{"kinds":[1]}]')]), 'bob'))).toBe(true);
+    expect(h.relay.subscriptions.size).toBe(2);
+
+    for (let i = 0; i < 500; i++) {
+      const c = spsp(`/pay/${getPublicKey(generateSecretKey())}`);
+      expect(isFulfill(await send(prepareOf(c, [dataOn(1n, `["REQ","m${i}",{"kinds":[1]}]`)]), 'mallory'))).toBe(true);
+    }
+    // mallory holds at most its 20; the paying connection and bob's are still there with their sessions
+    expect(h.receiver.connectionCount).toBe(22);
+    expect(h.relay.subscriptions.size).toBe(22);
+    const again = await send(prepareOf(paying, [dataOn(1n, '["REQ","more",{"ids":["' + '0'.repeat(64) + '"]}]', BigInt(line(req).length))], { sequence: 2n }));
+    expect(isFulfill(again)).toBe(true);
+    const frames = opened(paying, again).frames;
+    // same stream, same session: no StreamClose, and its answer is EOSE on stream 1
+    expect(frames.some((f) => f.type === T.StreamClose || f.type === T.ConnectionClose)).toBe(false);
+    const out = frames.filter((f) => f.type === T.StreamData).map((f) => new TextDecoder().decode((f as { data: Uint8Array }).data)).join('');
+    expect(out).toContain('["EOSE","more"]');
+    expect(isFulfill(await send(prepareOf(freeOfBob, [dataOn(1n, '["CLOSE","bob"]', BigInt(line('["REQ","bob",{"kinds":[1]}]').length))], { sequence: 2n }), 'bob'))).toBe(true);
+    // 20 of mallory, "mine" and "more" of the paying session; bob's closed by its CLOSE, so its session was alive
+    expect(h.relay.subscriptions.size).toBe(22);
+  });
+});
+
+// Issue #13 item 8: one connection cannot hold most of the global output buffer; a rolled-back credit processes no data.
+describe('bounds of a connection', () => {
+  it('output queued over all streams of one connection is bounded: the stream that would pass it is closed', async () => {
+    h = new Harness({ env: { MAX_LIMIT: '500' }, limits: { maxBufferedOutput: 64 * 1024, maxBufferedPerConnection: 50_000 } });
+    h.plugin('alice');
+    const other = h.session();
+    for (let i = 0; i < 20; i++) {
+      const ev = JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: `${i} ${'y'.repeat(1000)}` }, generateSecretKey())));
+      h.relay.handle(other, JSON.stringify(['EVENT', ev]));
+    }
+    await h.relay.verified();
+    h.writer.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    const c = spsp(`/pay/${pubkey}`);
+    const closes: StreamFrame[] = [];
+    for (const [i, id] of [1n, 3n, 5n].entries()) {
+      const reply = await send(prepareOf(c, [dataOn(id, `["REQ","r${id}",{"kinds":[1]}]`)], { sequence: BigInt(i + 1) }));
+      expect(isFulfill(reply)).toBe(true);
+      closes.push(...opened(c, reply).frames.filter((f) => f.type === T.StreamClose));
+    }
+    // ~28 KB of answer per REQ, 16 KB of it sent (the client's window): 12 + 28 fit in 50 000, the third does not
+    expect(closes).toEqual([{ type: T.StreamClose, streamId: 5n, errorCode: StreamErrorCode.ApplicationError, errorMessage: 'too much unread data on this stream' }]);
+    expect(h.receiver.bufferedBytes).toBeLessThanOrEqual(50_000);
+    expect(h.relay.subscriptions.size).toBe(2);
+  });
+
+  it('a paid packet whose credit is rolled back is rejected and its lines are not processed', async () => {
+    h = new Harness({ viaConnector: ['alice'] });
+    h.plugin('alice');
+    const c = spsp(`/pay/${pubkey}`);
+    const p = prepareOf(c, [{ type: T.StreamMoney, streamId: 1n, shares: 1n }, dataOn(1n, '["REQ","s",{"kinds":[1]}]')], { amount: 10n });
+    const reply = h.connector!.handlePrepare('alice', p);
+    queueMicrotask(() => {
+      try {
+        h.committer.run(() => {
+          throw new Error('disk I/O error'); // another write of the credit's turn fails: the turn rolls back
+        });
+      } catch {
+        /* rolled back */
+      }
+    });
+    expectReject(await reply, 'T00');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(h.relay.subscriptions.size).toBe(0);
+    expectUntouched();
   });
 });
