@@ -79,7 +79,13 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     relay,
     sendPrepare: (p) => connector.originate(p),
     log,
-    limits: { maxLineBytes: config.maxMessageBytes },
+    limits: {
+      maxLineBytes: config.maxMessageBytes,
+      maxConnections: config.streamMaxConnections,
+      maxConnectionsPerPeer: config.streamMaxConnectionsPerPeer,
+      maxBufferedPerConnection: config.streamMaxBufferedPerConnection,
+      maxBufferedTotal: config.streamMaxBufferedTotal,
+    },
   });
   connector.setLocalReceiver(receiver);
 

@@ -423,3 +423,24 @@ describe('bounds of a connection', () => {
     expectUntouched();
   });
 });
+
+// Issue #13 item 3: paid sessions count against the per-IP limits, keyed by the ILP peer their packets came from.
+describe('per-peer limits of paid sessions', () => {
+  it('REQs of every session through one peer share its RATE_REQS_PER_IP allowance; another peer has its own', async () => {
+    h = new Harness({ env: { RATE_REQS_PER_IP: '3/600' } });
+    h.plugin('alice');
+    h.plugin('bob');
+    const answers = async (c: StreamCredential, peer: string, ids: string[], sequence: bigint) => {
+      const text = ids.map((id) => `["REQ","${id}",{"ids":["${'0'.repeat(64)}"]}]\n`).join('');
+      const reply = await send(prepareOf(c, [{ type: T.StreamData, streamId: 1n, offset: 0n, data: new TextEncoder().encode(text) }], { sequence }), peer);
+      const out = opened(c, reply).frames.filter((f) => f.type === T.StreamData).map((f) => new TextDecoder().decode((f as { data: Uint8Array }).data)).join('');
+      return out.trim().split('\n').map((l) => JSON.parse(l) as unknown[]);
+    };
+    const first = await answers(spsp(`/pay/${pubkey}`), 'alice', ['a', 'b', 'c', 'd'], 1n);
+    expect(first.map((m) => m[0])).toEqual(['EOSE', 'EOSE', 'EOSE', 'CLOSED']);
+    expect(first[3]).toEqual(['CLOSED', 'd', 'rate-limited: too many REQs from your address; slow down']);
+    // a new connection (a fresh credential) through the same peer does not get a new allowance
+    expect((await answers(spsp(`/pay/${pubkey}`), 'alice', ['e'], 1n))[0][0]).toBe('CLOSED');
+    expect((await answers(spsp(`/pay/${pubkey}`), 'bob', ['f'], 1n))[0]).toEqual(['EOSE', 'f']);
+  });
+});
