@@ -208,11 +208,13 @@ export class StreamReceiver implements LocalReceiver {
   private keep(conn: StreamConnection): void {
     conn.kept = true;
     this.addresses.delete(conn.token);
+    const before = this.freeByPeer.get(conn.peer);
+    if (before && before.size >= this.limits.maxConnectionsPerPeer) this.free.delete(before.keys().next().value!);
+    // (evictions empty and remove a peer's map: look it up again)
+    this.free.set(conn.token, conn);
     let mine = this.freeByPeer.get(conn.peer);
     if (!mine) this.freeByPeer.set(conn.peer, (mine = new Map()));
-    if (mine.size >= this.limits.maxConnectionsPerPeer) this.free.delete(mine.keys().next().value!);
     mine.set(conn.token, conn);
-    this.free.set(conn.token, conn);
   }
 
   /** Money arrived on it: out of reach of free connections' eviction. */

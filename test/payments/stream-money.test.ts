@@ -343,6 +343,18 @@ describe('connection state', () => {
     expect(got[0]?.destination).toBe('test.peer.alice');
   });
 
+  it('a peer bound of one: each new free connection replaces the last, which keeps working until then', async () => {
+    h = new Harness({ limits: { maxConnectionsPerPeer: 1 } });
+    h.plugin('alice');
+    for (let i = 0; i < 3; i++) {
+      const c = spsp(`/pay/${pubkey}`);
+      expect(isFulfill(await send(prepareOf(c, [dataOn(1n, `["REQ","s${i}",{"kinds":[1]}]`)])))).toBe(true);
+      expect(isFulfill(await send(prepareOf(c, [{ type: T.StreamMaxData, streamId: 1n, maxOffset: 100_000n }], { sequence: 2n })))).toBe(true);
+      expect(h.receiver.connectionCount).toBe(1);
+      expect(h.relay.subscriptions.size).toBe(1);
+    }
+  });
+
   it('a paying session survives a flood of free connections; free ones are bounded per peer', async () => {
     h = new Harness({ limits: { maxConnections: 50, maxConnectionsPerPeer: 20 } });
     h.plugin('alice');
