@@ -48,6 +48,8 @@ export interface StreamReceiverOptions {
   sendPrepare: SendPrepare;
   log?: Logger;
   limits?: Partial<StreamLimits>;
+  /** Whether `peer` may open one more connection without money (the per-IP connection rate, per ILP peer). */
+  admitConnection?: (peer: string) => boolean;
 }
 
 export interface StreamReceiverCounters {
@@ -86,7 +88,7 @@ const OPERATOR_REFUSAL = noticeMessage(
  *   ConnectionNewAddress, one in flight per connection, within its StreamMaxData/ConnectionMaxData windows. A
  *   failed push is resent at the same offsets; after maxPushFailures in a row the connection is closed.
  * - State: a connection is kept only once one of its packets is accepted (decrypted, fulfillable, within the
- *   STREAM rules), so probes and forged packets leave none; until then only the address a client announced is
+ *   STREAM rules; without money, at the peer's connection rate, else T05), so probes and forged packets leave none; until then only the address a client announced is
  *   remembered, in a bounded LRU of hints. Connections that never received money are an LRU bounded per ILP peer
  *   (maxConnectionsPerPeer) and in all (maxConnections); one that received money moves to its own LRU
  *   (maxConnections), so free connections cannot evict it. Eviction, ConnectionClose and close() drop every
@@ -111,6 +113,7 @@ export class StreamReceiver implements LocalReceiver {
   private readonly relay: SessionHost;
   private readonly sendPrepare: SendPrepare;
   private readonly log: Logger | undefined;
+  private readonly admitConnection: ((peer: string) => boolean) | undefined;
   private readonly assetDetails: StreamFrame;
   /** What the streams call: their lines, and their sessions' answers. */
   private readonly sink: StreamSink = {
@@ -125,6 +128,7 @@ export class StreamReceiver implements LocalReceiver {
     this.relay = options.relay;
     this.sendPrepare = options.sendPrepare;
     this.log = options.log;
+    this.admitConnection = options.admitConnection;
     this.prefix = `${options.credentials.ilpAddress}.`;
     this.assetDetails = { type: T.ConnectionAssetDetails, sourceAssetCode: options.assetCode, sourceAssetScale: options.assetScale };
     this.paid = new LRUCache<string, StreamConnection>({
@@ -273,7 +277,14 @@ export class StreamReceiver implements LocalReceiver {
     const newStreams = this.checkStreams(conn, packet.frames, reply);
     if (newStreams === false) return this.refuse(conn, packet, prepare.amount, reply);
 
-    if (!conn.kept) this.keep(conn);
+    if (!conn.kept) {
+      // A connection that brings money is always taken; free ones come at the peer's connection rate.
+      if (prepare.amount === 0n && this.admitConnection?.(conn.peer) === false) {
+        this.counters.rejected++;
+        return this.reject(IlpErrorCode.T05_RATE_LIMITED, 'too many new STREAM connections from this peer; try again shortly');
+      }
+      this.keep(conn);
+    }
     if (prepare.amount === 0n) return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
     return credit(conn.account, prepare.amount).then((r: CreditResult) => {
       if (!r.ok) {

@@ -29,6 +29,7 @@ import { loadServerSecret } from '../../src/payments/server-secret';
 import { StreamCredentials } from '../../src/payments/stream-credentials';
 import { StreamReceiver } from '../../src/payments/stream-receiver';
 import type { StreamLimits } from '../../src/payments/stream-limits';
+import { streamConnectionsPerPeer } from '../../src/relay/policies/connection-policies';
 import { Relay, type Session } from '../../src/relay/relay';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { EventStore } from '../../src/storage/events';
@@ -104,6 +105,7 @@ export class Harness {
       sendPrepare: connector ? (p) => this.record(p, connector.originate(p)) : (p) => this.record(p, this.route(p)),
       log: built.log,
       limits: options.limits,
+      admitConnection: streamConnectionsPerPeer(this.config),
     });
     connector?.setLocalReceiver(this.receiver);
   }

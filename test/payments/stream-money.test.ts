@@ -356,7 +356,8 @@ describe('connection state', () => {
   });
 
   it('a paying session survives a flood of free connections; free ones are bounded per peer', async () => {
-    h = new Harness({ limits: { maxConnections: 50, maxConnectionsPerPeer: 20 } });
+    // the connection rate off: this is about the bounds
+    h = new Harness({ env: { RATE_CONNECTIONS_PER_IP: '0' }, limits: { maxConnections: 50, maxConnectionsPerPeer: 20 } });
     h.plugin('alice');
     h.plugin('bob');
     h.plugin('mallory');
@@ -438,6 +439,22 @@ describe('bounds of a connection', () => {
 
 // Issue #13 item 3: paid sessions count against the per-IP limits, keyed by the ILP peer their packets came from.
 describe('per-peer limits of paid sessions', () => {
+  it('new connections without money come at RATE_CONNECTIONS_PER_IP per peer (T05 beyond); with money always', async () => {
+    h = new Harness({ env: { RATE_CONNECTIONS_PER_IP: '2/600' } });
+    h.plugin('alice');
+    h.plugin('bob');
+    const req = dataOn(1n, '["REQ","s",{"kinds":[1]}]');
+    for (let i = 0; i < 2; i++) expect(isFulfill(await send(prepareOf(spsp(`/pay/${pubkey}`), [req])))).toBe(true);
+    const refused = expectReject(await send(prepareOf(spsp(`/pay/${pubkey}`), [req])), 'T05');
+    expect(refused.data).toHaveLength(0);
+    expect(h.relay.subscriptions.size).toBe(2);
+    // paying is never refused for the rate, and another peer has its own allowance
+    expect(isFulfill(await send(prepareOf(spsp(`/pay/${pubkey}`), [{ type: T.StreamMoney, streamId: 1n, shares: 1n }, req], { amount: 3n })))).toBe(true);
+    expect(isFulfill(await send(prepareOf(spsp(`/pay/${pubkey}`), [req]), 'bob'))).toBe(true);
+    expect(h.receiver.connectionCount).toBe(4);
+    expect(h.balance(balanceAccount(pubkey))).toBe(3n);
+  });
+
   it('REQs of every session through one peer share its RATE_REQS_PER_IP allowance; another peer has its own', async () => {
     h = new Harness({ env: { RATE_REQS_PER_IP: '3/600' } });
     h.plugin('alice');
