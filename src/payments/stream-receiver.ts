@@ -94,7 +94,8 @@ const OPERATOR_REFUSAL = noticeMessage(
  *   (maxConnections), so free connections cannot evict it. Eviction, ConnectionClose and close() drop every
  *   session (Relay.drop).
  * - Output: bounded per stream, per connection and in all (maxBufferedOutput, maxBufferedPerConnection,
- *   maxBufferedTotal); the stream whose write would pass a bound is closed.
+ *   maxBufferedTotal); the stream whose write would pass a bound is closed, but at the global bound first the
+ *   streams of the connection holding the most, when that is another.
  */
 export class StreamReceiver implements LocalReceiver {
   readonly counters: StreamReceiverCounters = { fulfilled: 0, rejected: 0, pushes: 0, pushFailures: 0 };
@@ -486,6 +487,7 @@ export class StreamReceiver implements LocalReceiver {
     const conn = s.connection;
     if (!s.open || conn.closed) return false;
     const bytes = Buffer.from(`${message}\n`, 'utf8');
+    if (this.buffered + bytes.length > this.limits.maxBufferedTotal) this.shedLargest(conn);
     if (
       s.queuedBytes + bytes.length > this.limits.maxBufferedOutput ||
       conn.buffered + bytes.length > this.limits.maxBufferedPerConnection ||
@@ -499,6 +501,21 @@ export class StreamReceiver implements LocalReceiver {
     this.buffered += bytes.length;
     if (!conn.handling) this.schedulePush(conn);
     return true;
+  }
+
+  /**
+   * The global output bound is reached: the connection holding the most unread output, if another holds more
+   * than `writer`, has its streams with queued output closed, so clients that do not read cannot starve the rest.
+   */
+  private shedLargest(writer: StreamConnection): void {
+    let largest = writer;
+    for (const c of this.paid.values()) if (c.buffered > largest.buffered) largest = c;
+    for (const c of this.free.values()) if (c.buffered > largest.buffered) largest = c;
+    if (largest === writer) return;
+    this.log?.info({ buffered: largest.buffered }, 'STREAM: output bound reached, closing the streams of the largest unread connection');
+    for (const s of [...largest.streams.values()]) {
+      if (s.queuedBytes > 0) this.closeStream(largest, s, false, StreamErrorCode.ApplicationError, 'too much unread data on this stream');
+    }
   }
 
   private closeStream(conn: StreamConnection, s: PaidStream, byClient: boolean, errorCode = 0, errorMessage = ''): void {

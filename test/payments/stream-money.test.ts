@@ -415,6 +415,34 @@ describe('bounds of a connection', () => {
     expect(h.relay.subscriptions.size).toBe(2);
   });
 
+  it('at the global bound, the connection holding the most unread output loses its streams, not the writer', async () => {
+    h = new Harness({ env: { MAX_LIMIT: '500' }, limits: { maxBufferedOutput: 64 * 1024, maxBufferedPerConnection: 50_000, maxBufferedTotal: 60_000 } });
+    h.plugin('alice');
+    const other = h.session();
+    for (let i = 0; i < 20; i++) {
+      const ev = JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: `${i} ${'y'.repeat(1000)}` }, generateSecretKey())));
+      h.relay.handle(other, JSON.stringify(['EVENT', ev]));
+    }
+    await h.relay.verified();
+    h.writer.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    const closesIn = (c: StreamCredential, reply: IlpReply) => opened(c, reply).frames.filter((f) => f.type === T.StreamClose);
+    // the hog: two REQs it never reads, ~40 KB queued
+    const hog = spsp(`/pay/${pubkey}`);
+    for (const [i, id] of [1n, 3n].entries()) {
+      expect(closesIn(hog, await send(prepareOf(hog, [dataOn(id, `["REQ","h${id}",{"kinds":[1]}]`)], { sequence: BigInt(i + 1) })))).toEqual([]);
+    }
+    // a reader: its first REQ fits (12 KB queued), its second would pass 60 000 in all
+    const reader = spsp(`/pay/${pubkey}`);
+    for (const [i, id] of [1n, 3n].entries()) {
+      expect(closesIn(reader, await send(prepareOf(reader, [dataOn(id, `["REQ","r${id}",{"kinds":[1]}]`)], { sequence: BigInt(i + 1) })))).toEqual([]);
+    }
+    expect(h.receiver.bufferedBytes).toBeLessThanOrEqual(60_000);
+    const told = closesIn(hog, await send(prepareOf(hog, [], { sequence: 3n })));
+    expect(told.map((f) => f.streamId)).toEqual([1n, 3n]);
+    expect(h.relay.subscriptions.size).toBe(2);
+  });
+
   it('a paid packet whose credit is rolled back is rejected and its lines are not processed', async () => {
     h = new Harness({ viaConnector: ['alice'] });
     h.plugin('alice');
