@@ -310,3 +310,25 @@ describe('who pays in a paid session', () => {
     expect((await reader.next((m) => m[0] === 'OK' && m[1] === other.id))[3]).not.toMatch(/balance/);
   });
 });
+
+describe('NIP-42 in a paid session', () => {
+  it('with AUTH_REQUIRED the challenge comes when the stream opens, and AUTH lets the session read', async () => {
+    const url = 'wss://relay.example';
+    h = new Harness({ env: { AUTH_REQUIRED: 'true', PUBLIC_URL: url } });
+    const conn = await open();
+    const { reader, write } = session(conn);
+    write(['CLOSE', 'nothing']); // no answer of its own: what comes is the challenge of the stream's opening
+    const challenge = (await reader.next())[1] as string;
+    expect(reader.messages).toEqual([['AUTH', challenge]]);
+    write(['REQ', 'before', { kinds: [1] }]);
+    expect(await reader.next()).toEqual(['CLOSED', 'before', expect.stringMatching(/^auth-required:/)]);
+    const auth = sign('', 22242, payerKey, [
+      ['relay', url],
+      ['challenge', challenge],
+    ]);
+    write(['AUTH', auth]);
+    expect(await reader.next((m) => m[0] === 'OK')).toEqual(['OK', auth.id, true, '']);
+    write(['REQ', 'after', { kinds: [1] }]);
+    expect(await reader.next()).toEqual(['EOSE', 'after']);
+  });
+});
