@@ -22,8 +22,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * One client stream of a STREAM connection, and the NIP-01 session it carries (its own subscriptions and NIP-42
- * state; events are paid by their authors, as on the WebSocket; per-IP limits count per ILP peer). Incoming bytes are reassembled by offset and cut into lines; outgoing relay messages
- * queue as bytes until the client's windows let them go. Offsets are numbers: 2^53 bytes is never reached.
+ * state; events are paid by their authors, as on the WebSocket; per-IP limits count per ILP peer). Incoming bytes
+ * are reassembled by offset and cut into lines; outgoing relay messages queue as bytes until the client's windows
+ * let them go. Offsets are numbers: 2^53 bytes is never reached.
  */
 export class PaidStream implements Session {
   readonly subs = new Map<string, Subscription>();

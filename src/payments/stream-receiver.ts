@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver, type SendPrepare } from '../connector/local-receiver';
 import {
@@ -27,6 +26,7 @@ import { noticeMessage } from '../relay/messages';
 import type { Session } from '../relay/relay';
 import { PaidStream, type StreamSink } from './paid-stream';
 import { StreamConnection, type Push } from './stream-connection';
+import { StreamConnections } from './stream-connections';
 import type { StreamCredentials } from './stream-credentials';
 import { DEFAULT_STREAM_LIMITS, RETRY_DELAY_MAX, RETRY_DELAY_MIN, UNLIMITED, type StreamLimits } from './stream-limits';
 
@@ -81,18 +81,17 @@ const OPERATOR_REFUSAL = noticeMessage(
  *   else Fulfill with an encrypted Fulfill packet. On a rejected packet only idempotent connection frames count
  *   (new address, windows); its stream data, money and closes are not processed.
  * - Sessions: on a `/pay/<pubkey>` connection each client stream is a Session (events in it are paid by their
- *   authors; the pubkey only receives the money); each `\n`-terminated line is one Relay.handle call. The operator's connection (`/.well-known/pay`) takes money only:
- *   data there is read and discarded, with one NOTICE per stream saying where sessions are opened.
+ *   authors; the pubkey only receives the money); each `\n`-terminated line is one Relay.handle call. The
+ *   operator's connection (`/.well-known/pay`) takes money only: data there is read and discarded, with one
+ *   NOTICE per stream saying where sessions are opened.
  * - Output goes out as StreamData in the reply to the client's next packet and, when produced outside a packet (OKs
  *   after the group commit, live events) or beyond one reply, in Prepares of amount 0 to the client's
  *   ConnectionNewAddress, one in flight per connection, within its StreamMaxData/ConnectionMaxData windows. A
  *   failed push is resent at the same offsets; after maxPushFailures in a row the connection is closed.
- * - State: a connection is kept only once one of its packets is accepted (decrypted, fulfillable, within the
- *   STREAM rules; without money, at the peer's connection rate, else T05), so probes and forged packets leave none; until then only the address a client announced is
- *   remembered, in a bounded LRU of hints. Connections that never received money are an LRU bounded per ILP peer
- *   (maxConnectionsPerPeer) and in all (maxConnections); one that received money moves to its own LRU
- *   (maxConnections), so free connections cannot evict it. Eviction, ConnectionClose and close() drop every
- *   session (Relay.drop).
+ * - State (StreamConnections): a connection is kept only once one of its packets is accepted (decrypted,
+ *   fulfillable, within the STREAM rules; without money, at the peer's connection rate, else T05), so probes and
+ *   forged packets leave none. Free connections are bounded per ILP peer and cannot evict one that received
+ *   money. Eviction, ConnectionClose and close() drop every session (Relay.drop).
  * - Output: bounded per stream, per connection and in all (maxBufferedOutput, maxBufferedPerConnection,
  *   maxBufferedTotal); the stream whose write would pass a bound is closed, but at the global bound first the
  *   streams of the connection holding the most, when that is another.
@@ -101,13 +100,7 @@ export class StreamReceiver implements LocalReceiver {
   readonly counters: StreamReceiverCounters = { fulfilled: 0, rejected: 0, pushes: 0, pushFailures: 0 };
   private readonly limits: StreamLimits;
   private readonly prefix: string;
-  /** Connections that have received money; free ones cannot evict them. */
-  private readonly paid: LRUCache<string, StreamConnection>;
-  private readonly free: LRUCache<string, StreamConnection>;
-  /** The free connections of each ILP peer, least recently used first. */
-  private readonly freeByPeer = new Map<string, Map<string, StreamConnection>>();
-  /** ConnectionNewAddress of connections not kept yet (the client announces it in probes we reject). */
-  private readonly addresses: LRUCache<string, string>;
+  private readonly connections: StreamConnections;
   /** Relay output queued on all streams, bounded by limits.maxBufferedTotal. */
   private buffered = 0;
   private readonly credentials: StreamCredentials;
@@ -132,24 +125,11 @@ export class StreamReceiver implements LocalReceiver {
     this.admitConnection = options.admitConnection;
     this.prefix = `${options.credentials.ilpAddress}.`;
     this.assetDetails = { type: T.ConnectionAssetDetails, sourceAssetCode: options.assetCode, sourceAssetScale: options.assetScale };
-    this.paid = new LRUCache<string, StreamConnection>({
-      max: this.limits.maxConnections,
-      dispose: (conn) => this.closeConnection(conn, StreamErrorCode.NoError, ''),
-    });
-    this.free = new LRUCache<string, StreamConnection>({
-      max: this.limits.maxConnections,
-      dispose: (conn) => {
-        this.freeByPeer.get(conn.peer)?.delete(conn.token);
-        if (this.freeByPeer.get(conn.peer)?.size === 0) this.freeByPeer.delete(conn.peer);
-        // promoted to the paid LRU: still open
-        if (!conn.paid) this.closeConnection(conn, StreamErrorCode.NoError, '');
-      },
-    });
-    this.addresses = new LRUCache<string, string>({ max: this.limits.maxConnections });
+    this.connections = new StreamConnections(this.limits, (conn) => this.closeConnection(conn, StreamErrorCode.NoError, ''));
   }
 
   get connectionCount(): number {
-    return this.paid.size + this.free.size;
+    return this.connections.size;
   }
 
   /** Bytes of relay output waiting for clients' windows, over all connections. */
@@ -159,9 +139,7 @@ export class StreamReceiver implements LocalReceiver {
 
   /** Closes every connection and drops its sessions (shutdown). */
   close(): void {
-    this.paid.clear();
-    this.free.clear();
-    this.addresses.clear();
+    this.connections.clear();
   }
 
   // ── receiving (RFC 29 receiver algorithm, as ilp-protocol-stream and stream-receiver answer) ──
@@ -173,7 +151,7 @@ export class StreamReceiver implements LocalReceiver {
     const token = dest.slice(this.prefix.length, dot < 0 ? undefined : dot);
     if (token.length === 0) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'no STREAM connection in the address');
 
-    let conn = this.lookup(token);
+    let conn = this.connections.lookup(token);
     const ticket = conn ? undefined : this.credentials.open(token);
     if (!conn && !ticket) return this.reject(IlpErrorCode.F06_UNEXPECTED_PAYMENT, 'unknown STREAM connection');
     const key = conn ? conn.encryptionKey : streamEncryptionKey(ticket!.sharedSecret);
@@ -192,49 +170,9 @@ export class StreamReceiver implements LocalReceiver {
     // Not kept until the packet is accepted (answer()): whoever holds a credential cannot fill the table with probes.
     if (!conn) {
       conn = new StreamConnection(token, ticket!, key, this.limits.maxOpenStreams, from);
-      conn.clientAddress = this.addresses.get(token);
+      conn.clientAddress = this.connections.addressOf(token);
     }
     return this.answer(conn, prepare, packet, credit);
-  }
-
-  /** A kept connection, marked as recently used (in its peer's order too when free). */
-  private lookup(token: string): StreamConnection | undefined {
-    const paid = this.paid.get(token);
-    if (paid) return paid;
-    const conn = this.free.get(token);
-    if (!conn) return undefined;
-    const mine = this.freeByPeer.get(conn.peer)!;
-    mine.delete(token);
-    mine.set(token, conn);
-    return conn;
-  }
-
-  /** Keeps a connection whose packet was accepted, closing its peer's least recently used free one past the bound. */
-  private keep(conn: StreamConnection): void {
-    conn.kept = true;
-    this.addresses.delete(conn.token);
-    const before = this.freeByPeer.get(conn.peer);
-    if (before && before.size >= this.limits.maxConnectionsPerPeer) this.free.delete(before.keys().next().value!);
-    // (evictions empty and remove a peer's map: look it up again)
-    this.free.set(conn.token, conn);
-    let mine = this.freeByPeer.get(conn.peer);
-    if (!mine) this.freeByPeer.set(conn.peer, (mine = new Map()));
-    mine.set(conn.token, conn);
-  }
-
-  /** Money arrived on it: out of reach of free connections' eviction. */
-  private promote(conn: StreamConnection): void {
-    if (conn.paid || conn.closed) return;
-    conn.paid = true;
-    this.free.delete(conn.token);
-    this.paid.set(conn.token, conn);
-  }
-
-  /** Forgets a connection (its dispose closes it and drops its sessions). */
-  private forget(conn: StreamConnection): void {
-    if (conn.paid) this.paid.delete(conn.token);
-    else if (conn.kept) this.free.delete(conn.token);
-    this.addresses.delete(conn.token);
   }
 
   private answer(conn: StreamConnection, prepare: IlpPrepare, packet: StreamPacket, credit: Credit): IlpReply | Promise<IlpReply> {
@@ -249,7 +187,7 @@ export class StreamReceiver implements LocalReceiver {
         case T.ConnectionNewAddress:
           if (f.sourceAccount !== conn.clientAddress) conn.announce = true;
           conn.clientAddress = f.sourceAccount;
-          if (!conn.kept) this.addresses.set(conn.token, f.sourceAccount);
+          if (!conn.kept) this.connections.announce(conn.token, f.sourceAccount);
           break;
         case T.ConnectionMaxData:
         case T.StreamMaxData:
@@ -266,7 +204,7 @@ export class StreamReceiver implements LocalReceiver {
       reply.push(this.assetDetails, { type: T.ConnectionMaxStreamId, maxStreamId: conn.maxStreamId });
     }
     if (closing) {
-      this.forget(conn); // dispose closes it
+      this.connections.forget(conn); // dispose closes it
       return this.refuse(conn, packet, prepare.amount, [...reply, { type: T.ConnectionClose, errorCode: StreamErrorCode.NoError, errorMessage: '' }]);
     }
     if (prepare.amount < packet.prepareAmount) return this.refuse(conn, packet, prepare.amount, reply);
@@ -284,7 +222,7 @@ export class StreamReceiver implements LocalReceiver {
         this.counters.rejected++;
         return this.reject(IlpErrorCode.T05_RATE_LIMITED, 'too many new STREAM connections from this peer; try again shortly');
       }
-      this.keep(conn);
+      this.connections.keep(conn);
     }
     if (prepare.amount === 0n) return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
     return credit(conn.account, prepare.amount).then((r: CreditResult) => {
@@ -293,7 +231,7 @@ export class StreamReceiver implements LocalReceiver {
         conn.announce ||= announced; // that reply carries no STREAM data
         return r.reject;
       }
-      this.promote(conn);
+      this.connections.promote(conn);
       return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
     });
   }
@@ -368,7 +306,7 @@ export class StreamReceiver implements LocalReceiver {
   private violation(conn: StreamConnection, reply: StreamFrame[], errorCode: number, errorMessage: string): false {
     const frame: StreamFrame = { type: T.ConnectionClose, errorCode, errorMessage };
     reply.push(frame);
-    this.forget(conn);
+    this.connections.forget(conn);
     return false;
   }
 
@@ -509,8 +447,7 @@ export class StreamReceiver implements LocalReceiver {
    */
   private shedLargest(writer: StreamConnection): void {
     let largest = writer;
-    for (const c of this.paid.values()) if (c.buffered > largest.buffered) largest = c;
-    for (const c of this.free.values()) if (c.buffered > largest.buffered) largest = c;
+    for (const c of this.connections.values()) if (c.buffered > largest.buffered) largest = c;
     if (largest === writer) return;
     this.log?.info({ buffered: largest.buffered }, 'STREAM: output bound reached, closing the streams of the largest unread connection');
     for (const s of [...largest.streams.values()]) {
@@ -665,7 +602,7 @@ export class StreamReceiver implements LocalReceiver {
     }
     if (++conn.failures >= this.limits.maxPushFailures) {
       this.log?.info({ failures: conn.failures }, 'STREAM: client unreachable, closing the connection');
-      this.forget(conn);
+      this.connections.forget(conn);
       return;
     }
     this.retryLater(conn, conn.failures);
@@ -705,7 +642,7 @@ export class StreamReceiver implements LocalReceiver {
           break;
         }
         case T.ConnectionClose:
-          this.forget(conn);
+          this.connections.forget(conn);
           return;
       }
     }
