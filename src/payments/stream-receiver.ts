@@ -77,8 +77,9 @@ const OPERATOR_REFUSAL = noticeMessage(
  *
  * - Answers: F02 (not our address), F06 without data (unknown token, undecryptable or malformed data), F00 (inner
  *   type not Prepare), F99 with an encrypted Reject packet (ConnectionClose, amount below prepareAmount,
- *   unfulfillable probe, closed stream, protocol violation), the credit's own Reject (T04) with nothing processed,
- *   else Fulfill with an encrypted Fulfill packet. On a rejected packet only idempotent connection frames count
+ *   unfulfillable probe, closed stream, protocol violation), T05 without data (a new connection without money
+ *   past its peer's connection rate), the credit's own Reject (T04, T00, R00) with nothing processed, else Fulfill
+ *   with an encrypted Fulfill packet. On a rejected packet only idempotent connection frames count
  *   (new address, windows); its stream data, money and closes are not processed.
  * - Sessions: on a `/pay/<pubkey>` connection each client stream is a Session (events in it are paid by their
  *   authors; the pubkey only receives the money); each `\n`-terminated line is one Relay.handle call. The
