@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPeer, type StartedPeer } from '../../src/start';
 import { signer, TestClient } from '../helpers/client';
 import { readLedger } from '../helpers/ledger';
+import { authenticate } from '../helpers/nips';
 
 const free = signer();
 let peer: StartedPeer;
@@ -33,6 +34,23 @@ describe('a paid relay, before anyone has paid', () => {
       `restricted: payment required: price ${100 + bytes} (USD, scale 9); pay to $relay.example/pay/${s.pubkey}`,
     );
     expect((await client.req('q', { ids: [ev.id] })).events).toEqual([]);
+  });
+
+  it('shows the balance on the WebSocket only once the connection has authenticated the author (NIP-42)', async () => {
+    const s = signer();
+    const c = await TestClient.connect(peer.url);
+    try {
+      const first = s.sign({ content: 'who am i' });
+      expect((await c.publish(first))[3]).not.toMatch(/balance/);
+      // the refusal came with a challenge
+      await authenticate(c, s, 'wss://relay.example');
+      const second = s.sign({ content: 'me' });
+      expect((await c.publish(second))[3]).toMatch(/^restricted: payment required: price \d+, balance 0 \(USD, scale 9\); pay to \$relay.example\/pay\//);
+      // an author this connection has not authenticated: no balance
+      expect((await c.publish(signer().sign({ content: 'other' })))[3]).not.toMatch(/balance/);
+    } finally {
+      await c.close();
+    }
   });
 
   it('refuses unpaid ephemeral events too', async () => {
