@@ -47,16 +47,19 @@ const receiver = new StreamReceiver({
   credentials,
   assetCode: 'USD',
   assetScale: 9,
-  relay: { handle: () => undefined, drop: () => undefined },
+  relay: { open: () => undefined, handle: () => undefined, drop: () => undefined },
   sendPrepare: async () => ({ code: 'F02', triggeredBy: '', message: '', data: new Uint8Array(0) }),
 });
 const { destinationAccount, sharedSecret } = credentials.issue('b'.repeat(64));
 const key = streamEncryptionKey(sharedSecret);
 let sequence = 0n;
 let fulfilled = 0;
-const credit = (account: Parameters<Ledger['transfer']>[0]['creditAccount'], amount: bigint) => {
-  const r = committer.run(() => ledger.transfer({ debitAccount: peerAccount('alice'), creditAccount: account, amount })).value;
-  return r.ok ? { ok: true as const } : { ok: false as const, reject: { code: 'T04', triggeredBy: '', message: '', data: new Uint8Array(0) } };
+// as the connector's: the answer waits for the credit to be durable
+const credit = async (account: Parameters<Ledger['transfer']>[0]['creditAccount'], amount: bigint) => {
+  const r = committer.run(() => ledger.transfer({ debitAccount: peerAccount('alice'), creditAccount: account, amount }));
+  return r.value.ok && (await r.durable)
+    ? { ok: true as const }
+    : { ok: false as const, reject: { code: 'T04', triggeredBy: '', message: '', data: new Uint8Array(0) } };
 };
 const packet = () => {
   sequence++;
@@ -68,8 +71,10 @@ const packet = () => {
     frames: [...frames, { type: StreamFrameType.StreamMoney, streamId: 1n, shares: 1n }],
   }));
   const condition = createHash('sha256').update(fulfillmentFromData(sharedSecret, data)).digest();
-  const reply = receiver.handle({ amount: 10n, expiresAt: new Date(Date.now() + 30_000), executionCondition: condition, destination: destinationAccount, data }, credit);
-  if ('fulfillment' in reply) fulfilled++;
+  const prepare = { amount: 10n, expiresAt: new Date(Date.now() + 30_000), executionCondition: condition, destination: destinationAccount, data };
+  void Promise.resolve(receiver.handle(prepare, credit, 'alice')).then((reply) => {
+    if ('fulfillment' in reply) fulfilled++;
+  });
 };
 const packetsAlone = await rateCommitted(1, packet);
 const packetsGrouped = await rateCommitted(100, packet);

@@ -222,6 +222,30 @@ export const settings = {
     description: '/btp sockets from all addresses together still waiting to authenticate (more are answered 503)',
     parse: int(1),
   },
+  streamMaxConnections: {
+    env: 'STREAM_MAX_CONNECTIONS',
+    default: '10000',
+    description: 'STREAM connections kept in memory, counted apart for those that received money (least recently used closed)',
+    parse: int(1),
+  },
+  streamMaxConnectionsPerPeer: {
+    env: 'STREAM_MAX_CONNECTIONS_PER_PEER',
+    default: '1000',
+    description: "STREAM connections without money kept per ILP peer (beyond: that peer's least recently used closed)",
+    parse: int(1),
+  },
+  streamMaxBufferedPerConnection: {
+    env: 'STREAM_MAX_BUFFERED_PER_CONNECTION',
+    default: '33554432',
+    description: 'bytes of relay output queued for one STREAM connection (beyond: the stream writing is closed)',
+    parse: int(1),
+  },
+  streamMaxBufferedTotal: {
+    env: 'STREAM_MAX_BUFFERED_TOTAL',
+    default: '268435456',
+    description: 'bytes of relay output queued for all STREAM connections (beyond: the stream writing is closed)',
+    parse: int(1),
+  },
   economicSnapshotInterval: {
     env: 'ECONOMIC_SNAPSHOT_INTERVAL',
     default: '300',

@@ -14,7 +14,7 @@ import { peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
 import type { Committer } from '../storage/committer';
 import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
-import { isFulfill, type Credit, type IlpReply, type LocalReceiver } from './local-receiver';
+import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver } from './local-receiver';
 import { PeerLinks } from './peer-links';
 import { RoutingTable } from './routing-table';
 
@@ -64,14 +64,7 @@ export class Connector {
     if (this.draining) return this.count(this.reject(IlpErrorCode.T03_CONNECTOR_BUSY, 'the peer is shutting down'));
     this.inflight++;
     try {
-      const credits: Promise<boolean>[] = [];
-      let reply = await this.process(from, prepare, credits);
-      // A Fulfill promises the payment was recorded: it waits for the credit to be on disk, and is withdrawn if not.
-      if (isFulfill(reply) && !(await Promise.all(credits)).every(Boolean)) {
-        this.log.error({ from, destination: prepare.destination }, 'a credit did not reach the disk; rejecting the packet');
-        reply = this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment');
-      }
-      return this.count(reply);
+      return this.count(await this.process(from, prepare));
     } finally {
       if (--this.inflight === 0) this.whenIdle?.();
     }
@@ -103,7 +96,7 @@ export class Connector {
     return reply;
   }
 
-  private async process(from: string, prepare: IlpPrepare, credits: Promise<boolean>[]): Promise<IlpReply> {
+  private async process(from: string, prepare: IlpPrepare): Promise<IlpReply> {
     if (isIldcpRequest(prepare)) {
       const { assetCode, assetScale } = this.options;
       return ildcpFulfill({ clientAddress: this.routes.childAddress(from), assetCode, assetScale });
@@ -119,16 +112,20 @@ export class Connector {
     if (!route) return this.reject(IlpErrorCode.F02_UNREACHABLE, `no route to ${prepare.destination}`);
     if (route.type === 'local') {
       if (!this.local) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'no local receiver');
-      return this.local.handle(prepare, this.creditFrom(from, credits));
+      return this.local.handle(prepare, this.creditFrom(from, prepare), from);
     }
     if (route.peerId === from) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'the route leads back to the sender');
     return this.forward(peerAccount(from), route.peerId, prepare);
   }
 
-  /** Credits at once in this turn's transaction; `credits` collects whether each reached the disk. */
-  private creditFrom(from: string, credits: Promise<boolean>[]): Credit {
+  /**
+   * Credits in this turn's transaction, then waits for the disk: a Fulfill promises the payment was recorded. The
+   * upstream gives up on a packet at its expiry and would not pay a later Fulfill, so a credit that became durable
+   * too late is undone and the packet rejected R00.
+   */
+  private creditFrom(from: string, prepare: IlpPrepare): Credit {
     const debitAccount = peerAccount(from);
-    return (account: AccountPath, amount: bigint) => {
+    return async (account: AccountPath, amount: bigint) => {
       if (amount === 0n) return OK;
       let r;
       try {
@@ -138,9 +135,27 @@ export class Connector {
         return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
       }
       if (!r.value.ok) return { ok: false, reject: this.refusal(r.value.reason) };
-      credits.push(r.durable);
-      return OK;
+      if (!(await r.durable)) {
+        this.log.error({ from, destination: prepare.destination }, 'a credit did not reach the disk; rejecting the packet');
+        return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
+      }
+      if (Date.now() < prepare.expiresAt.getTime()) return OK;
+      return this.undoLateCredit(from, account, amount);
     };
+  }
+
+  /** R00 once the late credit is undone on disk; if it cannot be (already spent), the packet is fulfilled late. */
+  private async undoLateCredit(from: string, account: AccountPath, amount: bigint): Promise<CreditResult> {
+    try {
+      const r = this.committer.run(() => this.ledger.transfer({ debitAccount: account, creditAccount: peerAccount(from), amount }));
+      if (r.value.ok && (await r.durable)) {
+        return { ok: false, reject: this.reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, 'the packet expired while its payment was recorded') };
+      }
+    } catch (err) {
+      this.log.error({ err, from }, 'could not undo a late credit');
+    }
+    this.log.warn({ from, account, amount: amount.toString() }, 'a credit recorded after its packet expired stays; fulfilling late');
+    return OK;
   }
 
   private async forward(debitAccount: AccountPath, to: string, prepare: IlpPrepare): Promise<IlpReply> {

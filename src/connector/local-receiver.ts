@@ -5,15 +5,21 @@ export type IlpReply = IlpFulfill | IlpReject;
 
 export const isFulfill = (reply: IlpReply): reply is IlpFulfill => 'fulfillment' in reply;
 
+export type CreditResult = { ok: true } | { ok: false; reject: IlpReject };
+
 /**
- * Moves a fulfilled packet's money, at once and in one ledger transaction: Dr assets/interledger/<sender peer>,
- * Cr `account`. Fails (with the Reject to answer, T04 when it would pass the peer's credit limit) without moving.
+ * Moves a packet's money in one ledger transaction (Dr assets/interledger/<sender peer>, Cr `account`) and resolves
+ * once it is on disk and the Prepare has not expired meanwhile, so whatever the caller then does (process the
+ * packet's data, Fulfill) is paid for. Otherwise it resolves with the Reject to answer and no money moved: T04
+ * over the peer's credit limit, T00 when the write did not reach the disk, R00 when the Prepare expired while the
+ * credit was written (the credit is then undone).
  */
-export type Credit = (account: AccountPath, amount: bigint) => { ok: true } | { ok: false; reject: IlpReject };
+export type Credit = (account: AccountPath, amount: bigint) => Promise<CreditResult>;
 
 /** Where the connector delivers Prepares addressed to this node (`<ILP_ADDRESS>.…`), other than ILDCP. */
 export interface LocalReceiver {
-  handle(prepare: IlpPrepare, credit: Credit): Promise<IlpReply> | IlpReply;
+  /** `from`: the id of the peer the Prepare came from (per-peer bounds and limits). */
+  handle(prepare: IlpPrepare, credit: Credit, from: string): Promise<IlpReply> | IlpReply;
 }
 
 /** Sends a Prepare this node originates (e.g. STREAM data pushed to a client) along the routing table. */

@@ -21,14 +21,17 @@ const NEWLINE = 0x0a;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * One client stream of a STREAM connection, and the NIP-01 session it carries (its own subscriptions; the payer is
- * the connection's pubkey). Incoming bytes are reassembled by offset and cut into lines; outgoing relay messages
- * queue as bytes until the client's windows let them go. Offsets are numbers: 2^53 bytes is never reached.
+ * One client stream of a STREAM connection, and the NIP-01 session it carries (its own subscriptions and NIP-42
+ * state; events are paid by their authors, as on the WebSocket; per-IP limits count per ILP peer). Incoming bytes
+ * are reassembled by offset and cut into lines; outgoing relay messages queue as bytes until the client's windows
+ * let them go. Offsets are numbers: 2^53 bytes is never reached.
  */
 export class PaidStream implements Session {
   readonly subs = new Map<string, Subscription>();
-  /** Who pays for events written here: the connection's pubkey (none on the operator's connection). */
-  readonly payer: string | undefined;
+  /** Session: the per-IP limits' key, the ILP peer the connection's packets come through. */
+  readonly ip: string;
+  challenge?: string;
+  authed?: Set<string>;
   open = true;
   /** Money received on this stream (its share of each packet), reported in StreamMaxMoney. */
   totalReceived = 0n;
@@ -61,7 +64,7 @@ export class PaidStream implements Session {
     private readonly maxLineBytes: number,
     private readonly maxEarlyBytes: number,
   ) {
-    this.payer = connection.pubkey;
+    this.ip = `ilp:${connection.peer}`;
   }
 
   /** Session: a relay message, written as one line. */

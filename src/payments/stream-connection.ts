@@ -14,8 +14,8 @@ export interface Push {
 }
 
 /**
- * The receiver's memory of one STREAM connection (one SPSP credential), kept in an LRU keyed by token. Keys are
- * derived once; `streams` holds the client streams open now, by id.
+ * The receiver's memory of one STREAM connection (one SPSP credential), kept in an LRU keyed by token once one of
+ * its packets is accepted. Keys are derived once; `streams` holds the client streams open now, by id.
  */
 export class StreamConnection {
   readonly pubkey: string | undefined;
@@ -52,12 +52,19 @@ export class StreamConnection {
   failures = 0;
   probes = 0;
   timer: NodeJS.Timeout | undefined;
+  /** In the receiver's tables (a packet of it was accepted); and in the LRU of those that received money. */
+  kept = false;
+  paid = false;
+  /** Relay output queued on its streams, bounded by limits.maxBufferedPerConnection. */
+  buffered = 0;
 
   constructor(
     readonly token: string,
     ticket: ConnectionTicket,
     readonly encryptionKey: Uint8Array,
     maxOpenStreams: number,
+    /** The ILP peer its first accepted packet came from: its per-peer bounds and its sessions' rate limits. */
+    readonly peer: string,
   ) {
     this.pubkey = ticket.pubkey;
     this.account = ticket.account;

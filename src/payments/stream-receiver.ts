@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import { isFulfill, type Credit, type IlpReply, type LocalReceiver, type SendPrepare } from '../connector/local-receiver';
+import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver, type SendPrepare } from '../connector/local-receiver';
 import {
   conditionFromFulfillment,
   createReject,
@@ -27,11 +26,14 @@ import { noticeMessage } from '../relay/messages';
 import type { Session } from '../relay/relay';
 import { PaidStream, type StreamSink } from './paid-stream';
 import { StreamConnection, type Push } from './stream-connection';
+import { StreamConnections } from './stream-connections';
 import type { StreamCredentials } from './stream-credentials';
 import { DEFAULT_STREAM_LIMITS, RETRY_DELAY_MAX, RETRY_DELAY_MIN, UNLIMITED, type StreamLimits } from './stream-limits';
 
 /** The relay as a paid session sees it (src/relay/relay.ts Relay). */
 export interface SessionHost {
+  /** A new session (sends the NIP-42 challenge when the relay wants one at once). */
+  open(session: Session): void;
   handle(session: Session, text: string): void;
   drop(session: Session): void;
 }
@@ -46,6 +48,8 @@ export interface StreamReceiverOptions {
   sendPrepare: SendPrepare;
   log?: Logger;
   limits?: Partial<StreamLimits>;
+  /** Whether `peer` may open one more connection without money (the per-IP connection rate, per ILP peer). */
+  admitConnection?: (peer: string) => boolean;
 }
 
 export interface StreamReceiverCounters {
@@ -67,34 +71,44 @@ const OPERATOR_REFUSAL = noticeMessage(
 
 /**
  * The STREAM receiver (RFC 29) for Prepares addressed to `<ILP_ADDRESS>.<token>`, and the paid NIP-01 sessions its
- * streams carry. Synchronous: a packet is decrypted, checked, credited (credit() before any data is processed),
- * its lines handed to the relay, and answered within one call.
+ * streams carry. A packet is decrypted and checked; one that carries money is credited and waits until the credit
+ * is durable (credit()), and only then are its lines handed to the relay and the Fulfill built: money before data,
+ * and no data of a packet answered with a Reject. A packet without money is answered within the call.
  *
  * - Answers: F02 (not our address), F06 without data (unknown token, undecryptable or malformed data), F00 (inner
  *   type not Prepare), F99 with an encrypted Reject packet (ConnectionClose, amount below prepareAmount,
- *   unfulfillable probe, closed stream, protocol violation), the credit's own Reject (T04) with nothing processed,
- *   else Fulfill with an encrypted Fulfill packet. On a rejected packet only idempotent connection frames count
+ *   unfulfillable probe, closed stream, protocol violation), T05 without data (a new connection without money
+ *   past its peer's connection rate), the credit's own Reject (T04, T00, R00) with nothing processed, else Fulfill
+ *   with an encrypted Fulfill packet. On a rejected packet only idempotent connection frames count
  *   (new address, windows); its stream data, money and closes are not processed.
- * - Sessions: on a `/pay/<pubkey>` connection each client stream is a Session whose payer is the pubkey; each
- *   `\n`-terminated line is one Relay.handle call. The operator's connection (`/.well-known/pay`) takes money only:
- *   data there is read and discarded, with one NOTICE per stream saying where sessions are opened.
+ * - Sessions: on a `/pay/<pubkey>` connection each client stream is a Session (events in it are paid by their
+ *   authors; the pubkey only receives the money); each `\n`-terminated line is one Relay.handle call. The
+ *   operator's connection (`/.well-known/pay`) takes money only: data there is read and discarded, with one
+ *   NOTICE per stream saying where sessions are opened.
  * - Output goes out as StreamData in the reply to the client's next packet and, when produced outside a packet (OKs
  *   after the group commit, live events) or beyond one reply, in Prepares of amount 0 to the client's
  *   ConnectionNewAddress, one in flight per connection, within its StreamMaxData/ConnectionMaxData windows. A
  *   failed push is resent at the same offsets; after maxPushFailures in a row the connection is closed.
- * - State is an LRU of connections by token; eviction, ConnectionClose and close() drop every session (Relay.drop).
+ * - State (StreamConnections): a connection is kept only once one of its packets is accepted (decrypted,
+ *   fulfillable, within the STREAM rules; without money, at the peer's connection rate, else T05), so probes and
+ *   forged packets leave none. Free connections are bounded per ILP peer and cannot evict one that received
+ *   money. Eviction, ConnectionClose and close() drop every session (Relay.drop).
+ * - Output: bounded per stream, per connection and in all (maxBufferedOutput, maxBufferedPerConnection,
+ *   maxBufferedTotal); the stream whose write would pass a bound is closed, but at the global bound first the
+ *   streams of the connection holding the most, when that is another.
  */
 export class StreamReceiver implements LocalReceiver {
   readonly counters: StreamReceiverCounters = { fulfilled: 0, rejected: 0, pushes: 0, pushFailures: 0 };
   private readonly limits: StreamLimits;
   private readonly prefix: string;
-  private readonly connections: LRUCache<string, StreamConnection>;
+  private readonly connections: StreamConnections;
   /** Relay output queued on all streams, bounded by limits.maxBufferedTotal. */
   private buffered = 0;
   private readonly credentials: StreamCredentials;
   private readonly relay: SessionHost;
   private readonly sendPrepare: SendPrepare;
   private readonly log: Logger | undefined;
+  private readonly admitConnection: ((peer: string) => boolean) | undefined;
   private readonly assetDetails: StreamFrame;
   /** What the streams call: their lines, and their sessions' answers. */
   private readonly sink: StreamSink = {
@@ -109,12 +123,10 @@ export class StreamReceiver implements LocalReceiver {
     this.relay = options.relay;
     this.sendPrepare = options.sendPrepare;
     this.log = options.log;
+    this.admitConnection = options.admitConnection;
     this.prefix = `${options.credentials.ilpAddress}.`;
     this.assetDetails = { type: T.ConnectionAssetDetails, sourceAssetCode: options.assetCode, sourceAssetScale: options.assetScale };
-    this.connections = new LRUCache<string, StreamConnection>({
-      max: this.limits.maxConnections,
-      dispose: (conn) => this.closeConnection(conn, StreamErrorCode.NoError, ''),
-    });
+    this.connections = new StreamConnections(this.limits, (conn) => this.closeConnection(conn, StreamErrorCode.NoError, ''));
   }
 
   get connectionCount(): number {
@@ -133,14 +145,14 @@ export class StreamReceiver implements LocalReceiver {
 
   // ── receiving (RFC 29 receiver algorithm, as ilp-protocol-stream and stream-receiver answer) ──
 
-  handle(prepare: IlpPrepare, credit: Credit): IlpReply {
+  handle(prepare: IlpPrepare, credit: Credit, from: string): IlpReply | Promise<IlpReply> {
     const dest = prepare.destination;
     if (!dest.startsWith(this.prefix)) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'not a STREAM address of this node');
     const dot = dest.indexOf('.', this.prefix.length);
     const token = dest.slice(this.prefix.length, dot < 0 ? undefined : dot);
     if (token.length === 0) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'no STREAM connection in the address');
 
-    let conn = this.connections.get(token);
+    let conn = this.connections.lookup(token);
     const ticket = conn ? undefined : this.credentials.open(token);
     if (!conn && !ticket) return this.reject(IlpErrorCode.F06_UNEXPECTED_PAYMENT, 'unknown STREAM connection');
     const key = conn ? conn.encryptionKey : streamEncryptionKey(ticket!.sharedSecret);
@@ -156,14 +168,15 @@ export class StreamReceiver implements LocalReceiver {
     if (packet.ilpPacketType !== IlpPacketType.Prepare) {
       return this.reject(IlpErrorCode.F00_BAD_REQUEST, 'STREAM packet is not of type Prepare');
     }
+    // Not kept until the packet is accepted (answer()): whoever holds a credential cannot fill the table with probes.
     if (!conn) {
-      conn = new StreamConnection(token, ticket!, key, this.limits.maxOpenStreams);
-      this.connections.set(token, conn);
+      conn = new StreamConnection(token, ticket!, key, this.limits.maxOpenStreams, from);
+      conn.clientAddress = this.connections.addressOf(token);
     }
     return this.answer(conn, prepare, packet, credit);
   }
 
-  private answer(conn: StreamConnection, prepare: IlpPrepare, packet: StreamPacket, credit: Credit): IlpReply {
+  private answer(conn: StreamConnection, prepare: IlpPrepare, packet: StreamPacket, credit: Credit): IlpReply | Promise<IlpReply> {
     const reply: StreamFrame[] = [];
     if (conn.closeFrame) return this.refuse(conn, packet, prepare.amount, [conn.closeFrame]);
 
@@ -175,6 +188,7 @@ export class StreamReceiver implements LocalReceiver {
         case T.ConnectionNewAddress:
           if (f.sourceAccount !== conn.clientAddress) conn.announce = true;
           conn.clientAddress = f.sourceAccount;
+          if (!conn.kept) this.connections.announce(conn.token, f.sourceAccount);
           break;
         case T.ConnectionMaxData:
         case T.StreamMaxData:
@@ -191,7 +205,7 @@ export class StreamReceiver implements LocalReceiver {
       reply.push(this.assetDetails, { type: T.ConnectionMaxStreamId, maxStreamId: conn.maxStreamId });
     }
     if (closing) {
-      this.connections.delete(conn.token); // dispose closes it
+      this.connections.forget(conn); // dispose closes it
       return this.refuse(conn, packet, prepare.amount, [...reply, { type: T.ConnectionClose, errorCode: StreamErrorCode.NoError, errorMessage: '' }]);
     }
     if (prepare.amount < packet.prepareAmount) return this.refuse(conn, packet, prepare.amount, reply);
@@ -203,16 +217,41 @@ export class StreamReceiver implements LocalReceiver {
     const newStreams = this.checkStreams(conn, packet.frames, reply);
     if (newStreams === false) return this.refuse(conn, packet, prepare.amount, reply);
 
-    if (prepare.amount > 0n) {
-      const r = credit(conn.account, prepare.amount);
+    if (!conn.kept) {
+      // A connection that brings money is always taken; free ones come at the peer's connection rate.
+      if (prepare.amount === 0n && this.admitConnection?.(conn.peer) === false) {
+        this.counters.rejected++;
+        return this.reject(IlpErrorCode.T05_RATE_LIMITED, 'too many new STREAM connections from this peer; try again shortly');
+      }
+      this.connections.keep(conn);
+    }
+    if (prepare.amount === 0n) return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
+    return credit(conn.account, prepare.amount).then((r: CreditResult) => {
       if (!r.ok) {
         this.counters.rejected++;
-        conn.announce = announced; // that reply carries no STREAM data
+        conn.announce ||= announced; // that reply carries no STREAM data
         return r.reject;
       }
-    }
+      this.connections.promote(conn);
+      return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
+    });
+  }
 
-    // Money is in; from here on the packet is fulfilled whatever its data does.
+  /** The packet's money is in (durable): its frames are applied and the Fulfill built, whatever its data does. */
+  private fulfill(
+    conn: StreamConnection,
+    prepare: IlpPrepare,
+    packet: StreamPacket,
+    newStreams: Set<bigint> | undefined,
+    reply: StreamFrame[],
+    fulfillment: Uint8Array,
+  ): IlpReply {
+    this.counters.fulfilled++;
+    // Closed while the credit was written (evicted, closed by another packet): paid, but nothing to carry data.
+    if (conn.closeFrame) {
+      reply.push(conn.closeFrame);
+      return { fulfillment, data: this.seal(conn, packet.sequence, IlpPacketType.Fulfill, prepare.amount, reply) };
+    }
     conn.handling = true;
     try {
       this.applyStreamFrames(conn, packet.frames, prepare.amount, newStreams, reply);
@@ -226,7 +265,6 @@ export class StreamReceiver implements LocalReceiver {
     if (conn.control.length > 0) for (const f of conn.control.splice(0)) reply.push(f);
     this.packData(conn, reply);
     if (conn.hasOutput()) this.schedulePush(conn);
-    this.counters.fulfilled++;
     return { fulfillment, data: this.seal(conn, packet.sequence, IlpPacketType.Fulfill, prepare.amount, reply) };
   }
 
@@ -269,7 +307,7 @@ export class StreamReceiver implements LocalReceiver {
   private violation(conn: StreamConnection, reply: StreamFrame[], errorCode: number, errorMessage: string): false {
     const frame: StreamFrame = { type: T.ConnectionClose, errorCode, errorMessage };
     reply.push(frame);
-    this.connections.delete(conn.token);
+    this.connections.forget(conn);
     return false;
   }
 
@@ -287,6 +325,9 @@ export class StreamReceiver implements LocalReceiver {
     let firstPaid: PaidStream | undefined;
     const touched: PaidStream[] = [];
     let closes = false;
+    // Streams up to it were opened before: another packet may have opened and closed one of `opened` while this
+    // one's credit was written, and a closed stream stays closed.
+    const highest = conn.highestStreamId;
     for (const f of frames) {
       switch (f.type) {
         case T.StreamMoney:
@@ -294,7 +335,8 @@ export class StreamReceiver implements LocalReceiver {
         case T.StreamMaxData:
         case T.StreamData:
         case T.StreamDataBlocked: {
-          const s = conn.streams.get(f.streamId) ?? (opened?.has(f.streamId) ? this.openStream(conn, f.streamId) : undefined);
+          const id = f.streamId;
+          const s = conn.streams.get(id) ?? (opened?.has(id) && id > highest ? this.openStream(conn, id) : undefined);
           if (!s || !s.open) break;
           if (!touched.includes(s)) touched.push(s);
           if (f.type === T.StreamMoney && shares > 0n) {
@@ -338,6 +380,7 @@ export class StreamReceiver implements LocalReceiver {
     const s = new PaidStream(id, conn, this.sink, this.limits.maxLineBytes, this.limits.streamWindow);
     conn.streams.set(id, s);
     if (id > conn.highestStreamId) conn.highestStreamId = id;
+    if (conn.pubkey !== undefined) this.relay.open(s);
     return s;
   }
 
@@ -368,7 +411,7 @@ export class StreamReceiver implements LocalReceiver {
   // ── sessions (StreamSink) ──
 
   private line(s: PaidStream, text: string): void {
-    if (s.payer !== undefined) return this.relay.handle(s, text);
+    if (s.connection.pubkey !== undefined) return this.relay.handle(s, text);
     if (!s.refused) {
       s.refused = true;
       s.send(OPERATOR_REFUSAL);
@@ -383,19 +426,40 @@ export class StreamReceiver implements LocalReceiver {
     const conn = s.connection;
     if (!s.open || conn.closed) return false;
     const bytes = Buffer.from(`${message}\n`, 'utf8');
-    if (s.queuedBytes + bytes.length > this.limits.maxBufferedOutput || this.buffered + bytes.length > this.limits.maxBufferedTotal) {
+    if (this.buffered + bytes.length > this.limits.maxBufferedTotal) this.shedLargest(conn);
+    if (
+      s.queuedBytes + bytes.length > this.limits.maxBufferedOutput ||
+      conn.buffered + bytes.length > this.limits.maxBufferedPerConnection ||
+      this.buffered + bytes.length > this.limits.maxBufferedTotal
+    ) {
       this.closeStream(conn, s, false, StreamErrorCode.ApplicationError, 'too much unread data on this stream');
       return false;
     }
     s.enqueue(bytes);
+    conn.buffered += bytes.length;
     this.buffered += bytes.length;
     if (!conn.handling) this.schedulePush(conn);
     return true;
   }
 
+  /**
+   * The global output bound is reached: the connection holding the most unread output, if another holds more
+   * than `writer`, has its streams with queued output closed, so clients that do not read cannot starve the rest.
+   */
+  private shedLargest(writer: StreamConnection): void {
+    let largest = writer;
+    for (const c of this.connections.values()) if (c.buffered > largest.buffered) largest = c;
+    if (largest === writer) return;
+    this.log?.info({ buffered: largest.buffered }, 'STREAM: output bound reached, closing the streams of the largest unread connection');
+    for (const s of [...largest.streams.values()]) {
+      if (s.queuedBytes > 0) this.closeStream(largest, s, false, StreamErrorCode.ApplicationError, 'too much unread data on this stream');
+    }
+  }
+
   private closeStream(conn: StreamConnection, s: PaidStream, byClient: boolean, errorCode = 0, errorMessage = ''): void {
     if (!s.open) return;
     conn.sentTotal -= s.sentOffset;
+    conn.buffered -= s.queuedBytes;
     this.buffered -= s.queuedBytes;
     s.release();
     conn.streams.delete(s.id);
@@ -424,6 +488,7 @@ export class StreamReceiver implements LocalReceiver {
     conn.timer = undefined;
     for (const s of conn.streams.values()) {
       this.buffered -= s.queuedBytes;
+      conn.buffered -= s.queuedBytes;
       s.release();
       if (conn.handling) conn.drops.push(s);
       else this.relay.drop(s);
@@ -454,6 +519,7 @@ export class StreamReceiver implements LocalReceiver {
       if (n <= 0) continue;
       frames.push({ type: T.StreamData, streamId: s.id, offset: BigInt(s.sentOffset), data: s.take(n) });
       this.buffered -= n;
+      conn.buffered -= n;
       s.sentOffset += n;
       conn.sentTotal += n;
       budget -= n + DATA_FRAME_OVERHEAD;
@@ -537,7 +603,7 @@ export class StreamReceiver implements LocalReceiver {
     }
     if (++conn.failures >= this.limits.maxPushFailures) {
       this.log?.info({ failures: conn.failures }, 'STREAM: client unreachable, closing the connection');
-      this.connections.delete(conn.token);
+      this.connections.forget(conn);
       return;
     }
     this.retryLater(conn, conn.failures);
@@ -577,7 +643,7 @@ export class StreamReceiver implements LocalReceiver {
           break;
         }
         case T.ConnectionClose:
-          this.connections.delete(conn.token);
+          this.connections.forget(conn);
           return;
       }
     }

@@ -9,6 +9,7 @@ import { health } from '../ops/health';
 import { startOps } from '../ops/ops';
 import { verifier } from '../nostr/verify';
 import { homePage } from '../relay/home-page';
+import { streamConnectionsPerPeer } from '../relay/policies/connection-policies';
 import { relayInfo } from '../relay/nip11';
 import { Relay } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
@@ -86,7 +87,14 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     relay,
     sendPrepare: (p) => connector.originate(p),
     log,
-    limits: { maxLineBytes: config.maxMessageBytes },
+    limits: {
+      maxLineBytes: config.maxMessageBytes,
+      maxConnections: config.streamMaxConnections,
+      maxConnectionsPerPeer: config.streamMaxConnectionsPerPeer,
+      maxBufferedPerConnection: config.streamMaxBufferedPerConnection,
+      maxBufferedTotal: config.streamMaxBufferedTotal,
+    },
+    admitConnection: streamConnectionsPerPeer(config),
   });
   connector.setLocalReceiver(receiver);
 

@@ -18,11 +18,12 @@ import { SubscriptionIndex, type Subscriber, type Subscription } from './subscri
 /** One NIP-01 session: a WebSocket connection, or a stream of a paid STREAM connection. */
 export interface Session extends Subscriber {
   readonly subs: Map<string, Subscription>;
-  /** Who pays for events written in this session: a paid STREAM session's pubkey; absent, each event's author. */
-  readonly payer?: string;
   /** The Host the client connected to, for the payment pointer in a refusal (and NIP-42 without PUBLIC_URL). */
   readonly host?: string;
-  /** The client's address (after trusted proxies), for per-IP limits; absent where there is none. */
+  /**
+   * The key of per-IP limits: the client's address (after trusted proxies), or for a paid STREAM session
+   * `ilp:<peer id>`, the ILP peer its packets came through; absent where there is none.
+   */
   readonly ip?: string;
   /** NIP-42: the challenge sent to this session (made when first needed), and the pubkeys it authenticated. */
   challenge?: string;
@@ -178,7 +179,8 @@ export class Relay {
     if (distrust) return this.refuse(session, e, distrust);
 
     const raw = canonicalJson(e);
-    const payer = session.payer ?? e.pubkey;
+    // The author pays, whoever carries the event: only its signature can spend its balance.
+    const payer = e.pubkey;
     const price = priceOf(this.prices, e.kind, e.pubkey, Buffer.byteLength(serialized));
     const ephemeral = kindClass(e.kind) === 'ephemeral';
     const answer = (result: WriteResult) => {
@@ -210,12 +212,19 @@ export class Relay {
     else answer({ status: 'stored' });
   }
 
-  /** The refusal names the price, the balance and the payment pointer `$host/pay/<payer>` (this peer's SPSP). */
+  /**
+   * The refusal names the price and the payment pointer `$host/pay/<payer>` (this peer's SPSP); the balance only
+   * when this session has proven the payer's key (NIP-42), else anyone could read anyone's balance. A session
+   * without a challenge yet gets one (when AUTH can work: PUBLIC_URL set), so its client can authenticate.
+   */
   private paymentRequired(session: Session, payer: string, price: bigint, balance: bigint): string {
     const { assetCode, assetScale, publicUrl } = this.config;
     const host = publicUrl ? new URL(publicUrl).host : session.host;
     const where = host ? `$${host}/pay/${payer}` : `/pay/${payer}`;
-    return `restricted: payment required: price ${price}, balance ${balance} (${assetCode}, scale ${assetScale}); pay to ${where}`;
+    const proven = session.authed?.has(payer) === true;
+    if (!proven && publicUrl && session.challenge === undefined) session.send(authMessage(challengeOf(session)));
+    const shown = proven ? `, balance ${balance}` : '';
+    return `restricted: payment required: price ${price}${shown} (${assetCode}, scale ${assetScale}); pay to ${where}`;
   }
 
   private refuse(session: Session, e: unknown, reason: string): void {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Connector } from '../../src/connector/connector';
 import type { PeerLink } from '../../src/connector/peer-links';
 import type { IlpPrepare } from '../../src/ilp';
@@ -58,15 +58,66 @@ describe('connector durability', () => {
     const { ledger, committer, connector } = setup();
     const pubkey = 'c'.repeat(64);
     connector.setLocalReceiver({
-      handle: (_p, credit) => {
-        expect(credit(balanceAccount(pubkey), 100n)).toEqual({ ok: true });
+      handle: async (_p, credit) => {
+        const credited = credit(balanceAccount(pubkey), 100n);
         failingWrite(committer)(); // another write of the same turn fails
-        return { fulfillment, data: new Uint8Array(0) };
+        const r = await credited;
+        return r.ok ? { fulfillment, data: new Uint8Array(0) } : r.reject;
       },
     });
     const reply = await connector.handlePrepare('alice', prepare('test.peer.token'));
     expect(reply).toMatchObject({ code: 'T00' });
     expect(ledger.available(balanceAccount(pubkey))).toBe(0n);
+    expect(ledger.invariant().balanced).toBe(true);
+  });
+
+  // The upstream gives up at the Prepare's expiry: a credit that reached the disk after it is undone, R00.
+  it('rejects R00 and undoes the credit when the Prepare expired during the durable wait', async () => {
+    const { ledger, connector } = setup();
+    const pubkey = 'd'.repeat(64);
+    const p = prepare('test.peer.token');
+    let credited: boolean | undefined;
+    connector.setLocalReceiver({
+      handle: async (_p, credit) => {
+        const pending = credit(balanceAccount(pubkey), 100n);
+        // the fsync takes past the expiry
+        vi.spyOn(Date, 'now').mockReturnValue(p.expiresAt.getTime() + 1);
+        const r = await pending;
+        credited = r.ok;
+        return r.ok ? { fulfillment, data: new Uint8Array(0) } : r.reject;
+      },
+    });
+    try {
+      expect(await connector.handlePrepare('alice', p)).toMatchObject({ code: 'R00' });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(credited).toBe(false);
+    expect(ledger.available(balanceAccount(pubkey))).toBe(0n);
+    expect(ledger.balance(peerAccount('alice'))).toMatchObject({ debitsPosted: 100n, creditsPosted: 100n });
+    expect(ledger.invariant()).toMatchObject({ posted: 0n, pending: 0n, balanced: true });
+  });
+
+  it('fulfills late, money kept, when a late credit was already spent and cannot be undone', async () => {
+    const { ledger, committer, connector } = setup();
+    const pubkey = 'e'.repeat(64);
+    const p = prepare('test.peer.token');
+    connector.setLocalReceiver({
+      handle: async (_p, credit) => {
+        const pending = credit(balanceAccount(pubkey), 100n);
+        // spent in the same turn (an event charged), before the expiry is seen
+        committer.run(() => ledger.transfer({ debitAccount: balanceAccount(pubkey), creditAccount: 'revenue/relay-fees', amount: 60n }));
+        vi.spyOn(Date, 'now').mockReturnValue(p.expiresAt.getTime() + 1);
+        const r = await pending;
+        return r.ok ? { fulfillment, data: new Uint8Array(0) } : r.reject;
+      },
+    });
+    try {
+      expect(await connector.handlePrepare('alice', p)).toMatchObject({ fulfillment });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(ledger.available(balanceAccount(pubkey))).toBe(40n);
     expect(ledger.invariant().balanced).toBe(true);
   });
 

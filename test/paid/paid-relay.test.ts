@@ -55,14 +55,14 @@ describe('paid relay, end to end with the official ILP client over BTP', () => {
     const p = price(events[0]);
     expect(events.every((e) => price(e) === p)).toBe(true);
 
-    expect((await client.publish(events[0]))[3]).toMatch(/^restricted: payment required: price \d+, balance 0/);
+    expect((await client.publish(events[0]))[3]).toMatch(/^restricted: payment required: price \d+ \(USD, scale 9\); pay to /);
     await pay(peer.port, TOKEN, s.pubkey, 5n * p);
     const revenueBefore = ledger().revenue();
     const answers = [];
     for (const e of events) answers.push(await client.publish(e));
     expect(answers.slice(0, 5).map((a) => a[2])).toEqual([true, true, true, true, true]);
     expect(answers[5][2]).toBe(false);
-    expect(answers[5][3]).toBe(`restricted: payment required: price ${p}, balance 0 (USD, scale 9); pay to $127.0.0.1:${peer.port}/pay/${s.pubkey}`);
+    expect(answers[5][3]).toBe(`restricted: payment required: price ${p} (USD, scale 9); pay to $127.0.0.1:${peer.port}/pay/${s.pubkey}`);
     const l = ledger();
     expect(l.balance(s.pubkey)).toBe(0n);
     expect(l.revenue() - revenueBefore).toBe(5n * p);
@@ -96,7 +96,7 @@ describe('paid relay, end to end with the official ILP client over BTP', () => {
     after.close();
   });
 
-  it('a paid session over STREAM publishes and subscribes, charged to the session pubkey', async () => {
+  it('a paid session over STREAM publishes and subscribes, charged to the author', async () => {
     const payer = signer();
     const author = signer();
     const ev = author.sign({ content: 'sent over STREAM' });
@@ -117,7 +117,9 @@ describe('paid relay, end to end with the official ILP client over BTP', () => {
       }
       throw new Error(`no matching line in ${JSON.stringify(lines)}`);
     };
+    // money on the session credits its pubkey; the event is paid by its author
     await stream.sendTotal(p.toString());
+    await pay(peer.port, TOKEN, author.pubkey, p);
     stream.write(`${JSON.stringify(['REQ', 'sub', { authors: [author.pubkey] }])}\n`);
     expect(await next((m) => m[0] === 'EOSE')).toEqual(['EOSE', 'sub']);
     stream.write(`${JSON.stringify(['EVENT', ev])}\n`);
@@ -126,7 +128,8 @@ describe('paid relay, end to end with the official ILP client over BTP', () => {
     // a live event from a WebSocket client reaches the STREAM session
     const author2 = author.sign({ content: 'from the websocket' });
     const funded = ledger();
-    expect(funded.balance(payer.pubkey)).toBe(0n);
+    expect(funded.balance(payer.pubkey)).toBe(p);
+    expect(funded.balance(author.pubkey)).toBe(0n);
     funded.close();
     await pay(peer.port, TOKEN, author.pubkey, price(author2));
     expect((await client.publish(author2))[2]).toBe(true);

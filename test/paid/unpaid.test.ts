@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPeer, type StartedPeer } from '../../src/start';
 import { signer, TestClient } from '../helpers/client';
 import { readLedger } from '../helpers/ledger';
+import { authenticate } from '../helpers/nips';
 
 const free = signer();
 let peer: StartedPeer;
@@ -23,23 +24,40 @@ afterAll(async () => {
 });
 
 describe('a paid relay, before anyone has paid', () => {
-  it('refuses an unpaid event with the price, the balance and where to pay, and stores nothing', async () => {
+  it('refuses an unpaid event with the price and where to pay (no balance before AUTH), and stores nothing', async () => {
     const s = signer();
     const ev = s.sign({ content: 'pay me' });
     const [, , ok, msg] = await client.publish(ev);
     expect(ok).toBe(false);
     const bytes = Buffer.byteLength(JSON.stringify([0, ev.pubkey, ev.created_at, ev.kind, ev.tags, ev.content]));
     expect(msg).toBe(
-      `restricted: payment required: price ${100 + bytes}, balance 0 (USD, scale 9); pay to $relay.example/pay/${s.pubkey}`,
+      `restricted: payment required: price ${100 + bytes} (USD, scale 9); pay to $relay.example/pay/${s.pubkey}`,
     );
     expect((await client.req('q', { ids: [ev.id] })).events).toEqual([]);
+  });
+
+  it('shows the balance on the WebSocket only once the connection has authenticated the author (NIP-42)', async () => {
+    const s = signer();
+    const c = await TestClient.connect(peer.url);
+    try {
+      const first = s.sign({ content: 'who am i' });
+      expect((await c.publish(first))[3]).not.toMatch(/balance/);
+      // the refusal came with a challenge
+      await authenticate(c, s, 'wss://relay.example');
+      const second = s.sign({ content: 'me' });
+      expect((await c.publish(second))[3]).toMatch(/^restricted: payment required: price \d+, balance 0 \(USD, scale 9\); pay to \$relay.example\/pay\//);
+      // an author this connection has not authenticated: no balance
+      expect((await c.publish(signer().sign({ content: 'other' })))[3]).not.toMatch(/balance/);
+    } finally {
+      await c.close();
+    }
   });
 
   it('refuses unpaid ephemeral events too', async () => {
     const ev = signer().sign({ kind: 20000, content: 'eph' });
     const [, , ok, msg] = await client.publish(ev);
     expect(ok).toBe(false);
-    expect(msg).toMatch(/^restricted: payment required: price \d+, balance 0/);
+    expect(msg).toMatch(/^restricted: payment required: price \d+ \(USD, scale 9\)/);
   });
 
   it('stores events of FREE_PUBKEYS without charging anyone', async () => {

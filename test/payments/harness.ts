@@ -29,6 +29,7 @@ import { loadServerSecret } from '../../src/payments/server-secret';
 import { StreamCredentials } from '../../src/payments/stream-credentials';
 import { StreamReceiver } from '../../src/payments/stream-receiver';
 import type { StreamLimits } from '../../src/payments/stream-limits';
+import { streamConnectionsPerPeer } from '../../src/relay/policies/connection-policies';
 import { Relay, type Session } from '../../src/relay/relay';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { EventStore } from '../../src/storage/events';
@@ -67,6 +68,7 @@ export class Harness {
   readonly ledger: Ledger;
   readonly relay: Relay;
   readonly writer: WriteQueue;
+  readonly committer: Committer;
   readonly credentials: StreamCredentials;
   readonly receiver: StreamReceiver;
   readonly serverSecret: Uint8Array;
@@ -82,6 +84,7 @@ export class Harness {
     this.ledger = built.ledger;
     this.relay = built.relay;
     this.writer = built.writer;
+    this.committer = built.committer;
     this.serverSecret = loadServerSecret(this.db);
     this.credentials = new StreamCredentials(this.serverSecret, this.config.ilpAddress);
     if (options.viaConnector) {
@@ -102,6 +105,7 @@ export class Harness {
       sendPrepare: connector ? (p) => this.record(p, connector.originate(p)) : (p) => this.record(p, this.route(p)),
       log: built.log,
       limits: options.limits,
+      admitConnection: streamConnectionsPerPeer(this.config),
     });
     connector?.setLocalReceiver(this.receiver);
   }
@@ -124,7 +128,7 @@ export class Harness {
 
   /** The connector's credit: Dr assets/interledger/<peer>, Cr account, at once; T04 over the credit limit. */
   credit(peerId: string): Credit {
-    return (account: AccountPath, amount: bigint) => {
+    return async (account: AccountPath, amount: bigint) => {
       const r = this.ledger.transfer({ debitAccount: peerAccount(peerId), creditAccount: account, amount });
       if (r.ok) return { ok: true };
       const code = r.reason === 'insufficient_balance' || r.reason === 'exceeds_limit' ? IlpErrorCode.T04_INSUFFICIENT_LIQUIDITY : IlpErrorCode.T00_INTERNAL_ERROR;
@@ -194,7 +198,7 @@ export class MemoryPlugin {
     if (isIldcpRequest(prepare)) {
       return Buffer.from(encodeFulfill(ildcpFulfill({ clientAddress: this.address, assetCode: config.assetCode, assetScale: config.assetScale })));
     }
-    const reply = await this.harness.receiver.handle(prepare, this.harness.credit(this.peerId));
+    const reply = await this.harness.receiver.handle(prepare, this.harness.credit(this.peerId), this.peerId);
     this.replies.push(isFulfill(reply) ? 'fulfill' : reply.code);
     return Buffer.from(isFulfill(reply) ? encodeFulfill(reply) : encodeReject(reply));
   }

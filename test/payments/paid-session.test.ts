@@ -120,19 +120,18 @@ describe('a paid session', () => {
     expect(await a.reader.next()).toEqual(['EVENT', 'again', seven]);
   });
 
-  it('money and data in one connection: paid, then the paid session writes at a price', async () => {
+  it('money and data in one connection: the money credits the pubkey, events are paid by their authors', async () => {
     h = new Harness({ env: { PRICE_BASE: '100' } });
     const conn = await open();
     const { stream, reader, write } = session(conn);
-    const unpaid = sign('too early', 1);
-    write(['EVENT', unpaid]);
+    const early = sign('too early', 1, payerKey);
+    write(['EVENT', early]);
     const refused = await reader.next((m) => m[0] === 'OK');
-    expect(refused.slice(0, 3)).toEqual(['OK', unpaid.id, false]);
+    expect(refused.slice(0, 3)).toEqual(['OK', early.id, false]);
     expect(refused[3]).toMatch(/^restricted: payment required/);
     await stream.sendTotal(250);
     expect(h.balance(balanceAccount(payer))).toBe(250n);
-    // the session pays for events whoever signed them
-    const ev = sign('paid for by the session', 1);
+    const ev = sign('paid for by its author', 1, payerKey);
     write(['EVENT', ev]);
     expect(await reader.next((m) => m[0] === 'OK')).toEqual(['OK', ev.id, true, '']);
     expect(h.balance(balanceAccount(payer))).toBe(150n);
@@ -237,5 +236,99 @@ describe('a paid session', () => {
     expect(h.pushes.filter((p) => !isFulfill(p.reply)).length).toBe(3);
     expect(h.receiver.connectionCount).toBe(0);
     expect(h.relay.subscriptions.size).toBe(0);
+  });
+});
+
+// Issue #13 item 1: a `/pay/<victim>` credential is public; a session on it must not spend the victim's balance.
+describe('who pays in a paid session', () => {
+  const PRICE = 100n;
+  const victimKey = generateSecretKey();
+  const victim = getPublicKey(victimKey);
+
+  it('the author, never the session pubkey: an attacker on the victim credential cannot spend the victim balance', async () => {
+    h = new Harness({ env: { PRICE_BASE: PRICE.toString() } });
+    const paying = await open(`/pay/${victim}`);
+    await paying.createStream().sendTotal(100_000);
+    expect(h.balance(balanceAccount(victim))).toBe(100_000n);
+
+    const attackerKey = generateSecretKey();
+    const attacker = getPublicKey(attackerKey);
+    const conn = await open(`/pay/${victim}`, 'mallory');
+    const { reader, write } = session(conn);
+    const events = Array.from({ length: 20 }, (_, i) => sign(`attacker note ${i}`, 1, attackerKey));
+    for (const e of events) write(['EVENT', e]);
+    const oks = () => reader.messages.filter((m) => m[0] === 'OK');
+    for (let t = 0; t < 200 && oks().length < events.length; t++) await new Promise((r) => setTimeout(r, 25));
+    for (const e of events) {
+      const ok = oks().find((m) => m[1] === e.id)!;
+      expect(ok[2]).toBe(false);
+      // price and where the author pays; no balance for a session that has not proven the key
+      expect(ok[3]).toBe(`restricted: payment required: price ${PRICE} (USD, scale 9); pay to /pay/${attacker}`);
+    }
+    expect(h.balance(balanceAccount(victim))).toBe(100_000n);
+    expect(h.balance('revenue/relay-fees')).toBe(0n);
+
+    // funded, the attacker's own balance pays for its events, to the unit; the victim's stays untouched
+    await (await open(`/pay/${attacker}`, 'wallet')).createStream().sendTotal(250);
+    const paid = sign('attacker pays itself', 1, attackerKey);
+    write(['EVENT', paid]);
+    for (let t = 0; t < 200 && !oks().some((m) => m[1] === paid.id); t++) await new Promise((r) => setTimeout(r, 25));
+    expect(oks().find((m) => m[1] === paid.id)).toEqual(['OK', paid.id, true, '']);
+    expect(h.balance(balanceAccount(attacker))).toBe(150n);
+    expect(h.balance(balanceAccount(victim))).toBe(100_000n);
+    expect(h.balance('revenue/relay-fees')).toBe(PRICE);
+    expect(h.ledger.invariant().balanced).toBe(true);
+  });
+
+  it('shows the balance in the refusal only after NIP-42 AUTH of the author in that session', async () => {
+    const url = 'wss://relay.example';
+    h = new Harness({ env: { PRICE_BASE: PRICE.toString(), PUBLIC_URL: url } });
+    await (await open(`/pay/${victim}`)).createStream().sendTotal(42);
+    const conn = await open(`/pay/${victim}`);
+    const { reader, write } = session(conn);
+    const costly = sign('x'.repeat(10), 1, victimKey);
+    // a price above the balance: PRICE_BASE 100 > 42
+    write(['EVENT', costly]);
+    const challenge = (await reader.next((m) => m[0] === 'AUTH'))[1] as string;
+    const before = await reader.next((m) => m[0] === 'OK' && m[1] === costly.id);
+    expect(before[3]).toBe(`restricted: payment required: price ${PRICE} (USD, scale 9); pay to $relay.example/pay/${victim}`);
+
+    const auth = sign('', 22242, victimKey, [
+      ['relay', url],
+      ['challenge', challenge],
+    ]);
+    write(['AUTH', auth]);
+    expect(await reader.next((m) => m[0] === 'OK' && m[1] === auth.id)).toEqual(['OK', auth.id, true, '']);
+    const again = sign('y'.repeat(10), 1, victimKey);
+    write(['EVENT', again]);
+    expect((await reader.next((m) => m[0] === 'OK' && m[1] === again.id))[3]).toBe(
+      `restricted: payment required: price ${PRICE}, balance 42 (USD, scale 9); pay to $relay.example/pay/${victim}`,
+    );
+    // another author's refusal in the same session still hides that author's balance
+    const other = sign('z', 1);
+    write(['EVENT', other]);
+    expect((await reader.next((m) => m[0] === 'OK' && m[1] === other.id))[3]).not.toMatch(/balance/);
+  });
+});
+
+describe('NIP-42 in a paid session', () => {
+  it('with AUTH_REQUIRED the challenge comes when the stream opens, and AUTH lets the session read', async () => {
+    const url = 'wss://relay.example';
+    h = new Harness({ env: { AUTH_REQUIRED: 'true', PUBLIC_URL: url } });
+    const conn = await open();
+    const { reader, write } = session(conn);
+    write(['CLOSE', 'nothing']); // no answer of its own: what comes is the challenge of the stream's opening
+    const challenge = (await reader.next())[1] as string;
+    expect(reader.messages).toEqual([['AUTH', challenge]]);
+    write(['REQ', 'before', { kinds: [1] }]);
+    expect(await reader.next()).toEqual(['CLOSED', 'before', expect.stringMatching(/^auth-required:/)]);
+    const auth = sign('', 22242, payerKey, [
+      ['relay', url],
+      ['challenge', challenge],
+    ]);
+    write(['AUTH', auth]);
+    expect(await reader.next((m) => m[0] === 'OK')).toEqual(['OK', auth.id, true, '']);
+    write(['REQ', 'after', { kinds: [1] }]);
+    expect(await reader.next()).toEqual(['EOSE', 'after']);
   });
 });

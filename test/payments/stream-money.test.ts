@@ -2,7 +2,7 @@
 // packets for each way a Prepare is refused. Real ledger on a temp database throughout.
 import { randomBytes } from 'node:crypto';
 import { npubEncode } from 'nostr-tools/nip19';
-import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFulfill, type IlpReply } from '../../src/connector/local-receiver';
 import {
@@ -71,7 +71,7 @@ function opened(c: StreamCredential, reply: IlpReply): StreamPacket {
   return decodeStreamPacket(plain!);
 }
 
-const send = (prepare: IlpPrepare, peer = 'alice') => h.receiver.handle(prepare, h.credit(peer)) as IlpReply;
+const send = (prepare: IlpPrepare, peer = 'alice'): Promise<IlpReply> => Promise.resolve(h.receiver.handle(prepare, h.credit(peer), peer));
 
 function expectReject(reply: IlpReply, code: string) {
   expect(isFulfill(reply)).toBe(false);
@@ -140,17 +140,17 @@ describe('the official client pays', () => {
 });
 
 describe('credit limit', () => {
-  it('a packet over the peer credit limit is rejected T04 and moves nothing', () => {
+  it('a packet over the peer credit limit is rejected T04 and moves nothing', async () => {
     h = new Harness({ creditLimit: 1000n });
     h.plugin('alice');
     const c = spsp(`/pay/${pubkey}`);
     const stream: StreamFrame[] = [{ type: T.StreamMoney, streamId: 1n, shares: 1n }];
-    const reply = expectReject(send(prepareOf(c, stream, { amount: 1001n })), 'T04');
+    const reply = expectReject(await send(prepareOf(c, stream, { amount: 1001n })), 'T04');
     expect(reply.data).toHaveLength(0);
     expectUntouched();
-    expect(isFulfill(send(prepareOf(c, stream, { amount: 1000n, sequence: 2n })))).toBe(true);
+    expect(isFulfill(await send(prepareOf(c, stream, { amount: 1000n, sequence: 2n })))).toBe(true);
     expect(h.balance(balanceAccount(pubkey))).toBe(1000n);
-    expectReject(send(prepareOf(c, stream, { amount: 1n, sequence: 3n })), 'T04');
+    expectReject(await send(prepareOf(c, stream, { amount: 1n, sequence: 3n })), 'T04');
     expect(h.balance(balanceAccount(pubkey))).toBe(1000n);
   });
 
@@ -176,43 +176,43 @@ describe('refusals move no money', () => {
   });
   const money: StreamFrame[] = [{ type: T.StreamMoney, streamId: 1n, shares: 1n }];
 
-  it('F02 for an address that is not <ILP_ADDRESS>.<token>', () => {
-    expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.other.x' }), 'F02');
-    expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.peer' }), 'F02');
+  it('F02 for an address that is not <ILP_ADDRESS>.<token>', async () => {
+    expectReject(await send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.other.x' }), 'F02');
+    expectReject(await send({ ...prepareOf(c, money, { amount: 10n }), destination: 'test.peer' }), 'F02');
     expectUntouched();
   });
 
-  it('F06 without STREAM data for a wrong shared secret, a forged token or tampered data', () => {
+  it('F06 without STREAM data for a wrong shared secret, a forged token or tampered data', async () => {
     const wrong = prepareOf(c, money, { amount: 10n, key: streamEncryptionKey(randomBytes(32)) });
-    expect(expectReject(send(wrong), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send(wrong), 'F06').data).toHaveLength(0);
     const other = spsp(`/pay/${pubkey}`);
     const forged = { ...prepareOf(c, money, { amount: 10n }), destination: `test.peer.${'A'.repeat(150)}` };
-    expect(expectReject(send(forged), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send(forged), 'F06').data).toHaveLength(0);
     // c's data sent to another connection's address: not decryptable there
-    expect(expectReject(send({ ...prepareOf(c, money, { amount: 10n }), destination: other.destinationAccount }), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send({ ...prepareOf(c, money, { amount: 10n }), destination: other.destinationAccount }), 'F06').data).toHaveLength(0);
     const tampered = prepareOf(c, money, { amount: 10n });
     tampered.data = Uint8Array.from(tampered.data);
     tampered.data[tampered.data.length - 1] ^= 1;
-    expect(expectReject(send(tampered), 'F06').data).toHaveLength(0);
+    expect(expectReject(await send(tampered), 'F06').data).toHaveLength(0);
     expect(h.receiver.connectionCount).toBe(0);
     expectUntouched();
   });
 
-  it('F00 for a STREAM packet that is not of type Prepare', () => {
-    expect(expectReject(send(prepareOf(c, money, { amount: 10n, type: IlpPacketType.Fulfill })), 'F00').data).toHaveLength(0);
+  it('F00 for a STREAM packet that is not of type Prepare', async () => {
+    expect(expectReject(await send(prepareOf(c, money, { amount: 10n, type: IlpPacketType.Fulfill })), 'F00').data).toHaveLength(0);
     expectUntouched();
   });
 
-  it('F99 with an encrypted Reject packet when the amount is below prepareAmount', () => {
-    const reply = expectReject(send(prepareOf(c, money, { amount: 50n, prepareAmount: 100n, sequence: 7n })), 'F99');
+  it('F99 with an encrypted Reject packet when the amount is below prepareAmount', async () => {
+    const reply = expectReject(await send(prepareOf(c, money, { amount: 50n, prepareAmount: 100n, sequence: 7n })), 'F99');
     const p = opened(c, reply);
     expect(p).toMatchObject({ ilpPacketType: IlpPacketType.Reject, sequence: 7n, prepareAmount: 50n });
     expectUntouched();
   });
 
-  it('F99 for an unfulfillable packet (a probe), telling the amount received and the asset', () => {
+  it('F99 for an unfulfillable packet (a probe), telling the amount received and the asset', async () => {
     const reply = expectReject(
-      send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { amount: 1000n, fulfillable: false, sequence: 3n })),
+      await send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { amount: 1000n, fulfillable: false, sequence: 3n })),
       'F99',
     );
     const p = opened(c, reply);
@@ -222,19 +222,19 @@ describe('refusals move no money', () => {
     expectUntouched();
   });
 
-  it('F99 + StreamClose for money on a stream the client already closed', () => {
-    expect(isFulfill(send(prepareOf(c, [...money, { type: T.StreamClose, streamId: 1n, errorCode: 1, errorMessage: '' }], { amount: 5n })))).toBe(true);
-    const reply = expectReject(send(prepareOf(c, money, { amount: 5n, sequence: 2n })), 'F99');
+  it('F99 + StreamClose for money on a stream the client already closed', async () => {
+    expect(isFulfill(await send(prepareOf(c, [...money, { type: T.StreamClose, streamId: 1n, errorCode: 1, errorMessage: '' }], { amount: 5n })))).toBe(true);
+    const reply = expectReject(await send(prepareOf(c, money, { amount: 5n, sequence: 2n })), 'F99');
     expect(opened(c, reply).frames).toContainEqual({ type: T.StreamClose, streamId: 1n, errorCode: StreamErrorCode.StreamStateError, errorMessage: 'Stream is already closed' });
     expect(h.balance(balanceAccount(pubkey))).toBe(5n);
   });
 
-  it('F99 + ConnectionClose for a server-side (even) stream id, or data past the window', () => {
-    let reply = expectReject(send(prepareOf(c, [{ type: T.StreamMoney, streamId: 2n, shares: 1n }], { amount: 5n })), 'F99');
+  it('F99 + ConnectionClose for a server-side (even) stream id, or data past the window', async () => {
+    let reply = expectReject(await send(prepareOf(c, [{ type: T.StreamMoney, streamId: 2n, shares: 1n }], { amount: 5n })), 'F99');
     expect(opened(c, reply).frames).toContainEqual(expect.objectContaining({ type: T.ConnectionClose, errorCode: StreamErrorCode.ProtocolViolation }));
     const d = spsp(`/pay/${pubkey}`);
     const far: StreamFrame = { type: T.StreamData, streamId: 1n, offset: 1n << 20n, data: new Uint8Array(10) };
-    reply = expectReject(send(prepareOf(d, [far], { amount: 5n })), 'F99');
+    reply = expectReject(await send(prepareOf(d, [far], { amount: 5n })), 'F99');
     expect(opened(d, reply).frames).toContainEqual(expect.objectContaining({ type: T.ConnectionClose, errorCode: StreamErrorCode.FlowControlError }));
     expectUntouched();
   });
@@ -246,9 +246,9 @@ describe('fulfilled packets', () => {
     h.plugin('alice');
   });
 
-  it('answer an encrypted Fulfill packet with the amount, limits per stream and money split by shares', () => {
+  it('answer an encrypted Fulfill packet with the amount, limits per stream and money split by shares', async () => {
     const c = spsp(`/pay/${pubkey}`);
-    const reply = send(
+    const reply = await send(
       prepareOf(
         c,
         [
@@ -272,12 +272,12 @@ describe('fulfilled packets', () => {
     expect(h.balance(balanceAccount(pubkey))).toBe(100n);
   });
 
-  it('ConnectionClose closes the connection: F99 + ConnectionClose, its sessions dropped', () => {
+  it('ConnectionClose closes the connection: F99 + ConnectionClose, its sessions dropped', async () => {
     const c = spsp(`/pay/${pubkey}`);
     const line = new TextEncoder().encode('["REQ","s",{"kinds":[1]}]\n');
-    expect(isFulfill(send(prepareOf(c, [{ type: T.StreamData, streamId: 1n, offset: 0n, data: line }])))).toBe(true);
+    expect(isFulfill(await send(prepareOf(c, [{ type: T.StreamData, streamId: 1n, offset: 0n, data: line }])))).toBe(true);
     expect(h.relay.subscriptions.size).toBe(1);
-    const reply = expectReject(send(prepareOf(c, [{ type: T.ConnectionClose, errorCode: 1, errorMessage: '' }], { sequence: 2n, fulfillable: false })), 'F99');
+    const reply = expectReject(await send(prepareOf(c, [{ type: T.ConnectionClose, errorCode: 1, errorMessage: '' }], { sequence: 2n, fulfillable: false })), 'F99');
     expect(opened(c, reply).frames).toContainEqual({ type: T.ConnectionClose, errorCode: StreamErrorCode.NoError, errorMessage: '' });
     expect(h.relay.subscriptions.size).toBe(0);
     expect(h.receiver.connectionCount).toBe(0);
@@ -302,7 +302,7 @@ describe('fulfilled packets', () => {
     h.plugin('alice');
     const req = (i: number) => new TextEncoder().encode(`["REQ","s${i}",{"kinds":[1]}]\n`);
     for (let i = 0; i < 3; i++) {
-      send(prepareOf(spsp(`/pay/${pubkey}`), [{ type: T.StreamData, streamId: 1n, offset: 0n, data: req(i) }]));
+      await send(prepareOf(spsp(`/pay/${pubkey}`), [{ type: T.StreamData, streamId: 1n, offset: 0n, data: req(i) }]));
     }
     expect(h.receiver.connectionCount).toBe(2);
     expect(h.relay.subscriptions.size).toBe(2);
@@ -310,5 +310,194 @@ describe('fulfilled packets', () => {
     h.receiver.close();
     expect(h.receiver.connectionCount).toBe(0);
     expect(h.relay.subscriptions.size).toBe(0);
+  });
+});
+
+const line = (text: string) => new TextEncoder().encode(`${text}\n`);
+const dataOn = (streamId: bigint, text: string, offset = 0n): StreamFrame => ({ type: T.StreamData, streamId, offset, data: line(text) });
+
+// Issue #13 item 5: state only for accepted packets, free connections bounded per peer, paying ones kept apart.
+describe('connection state', () => {
+  it('probes and refused packets leave no connection state', async () => {
+    h = new Harness();
+    h.plugin('alice');
+    for (let i = 0; i < 50; i++) {
+      const c = spsp(`/pay/${pubkey}`);
+      expectReject(await send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { fulfillable: false })), 'F99');
+      expectReject(await send(prepareOf(c, [], { amount: 5n, prepareAmount: 10n, sequence: 2n })), 'F99');
+    }
+    expect(h.receiver.connectionCount).toBe(0);
+  });
+
+  it('the address a client announced in a probe is used once its first packet is accepted', async () => {
+    h = new Harness();
+    const client = h.plugin('alice');
+    const got: IlpPrepare[] = [];
+    client.registerDataHandler(async () => Buffer.from([14])); // anything: we only look at where pushes go
+    h.plugins[0].deliver = async (p) => (got.push(p), { code: 'F99', triggeredBy: '', message: '', data: new Uint8Array(0) }) as IlpReply;
+    const c = spsp(`/pay/${pubkey}`);
+    await send(prepareOf(c, [{ type: T.ConnectionNewAddress, sourceAccount: 'test.peer.alice' }], { fulfillable: false }));
+    expect(isFulfill(await send(prepareOf(c, [dataOn(1n, '["REQ","s",{"kinds":[1]}]')], { sequence: 2n })))).toBe(true);
+    h.relay.handle(h.session(), JSON.stringify(['EVENT', JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: 'live' }, generateSecretKey())))]));
+    for (let t = 0; t < 100 && got.length === 0; t++) await new Promise((r) => setTimeout(r, 10));
+    expect(got[0]?.destination).toBe('test.peer.alice');
+  });
+
+  it('a peer bound of one: each new free connection replaces the last, which keeps working until then', async () => {
+    h = new Harness({ limits: { maxConnectionsPerPeer: 1 } });
+    h.plugin('alice');
+    for (let i = 0; i < 3; i++) {
+      const c = spsp(`/pay/${pubkey}`);
+      expect(isFulfill(await send(prepareOf(c, [dataOn(1n, `["REQ","s${i}",{"kinds":[1]}]`)])))).toBe(true);
+      expect(isFulfill(await send(prepareOf(c, [{ type: T.StreamMaxData, streamId: 1n, maxOffset: 100_000n }], { sequence: 2n })))).toBe(true);
+      expect(h.receiver.connectionCount).toBe(1);
+      expect(h.relay.subscriptions.size).toBe(1);
+    }
+  });
+
+  it('a paying session survives a flood of free connections; free ones are bounded per peer', async () => {
+    // the connection rate off: this is about the bounds
+    h = new Harness({ env: { RATE_CONNECTIONS_PER_IP: '0' }, limits: { maxConnections: 50, maxConnectionsPerPeer: 20 } });
+    h.plugin('alice');
+    h.plugin('bob');
+    h.plugin('mallory');
+    const paying = spsp(`/pay/${pubkey}`);
+    const req = '["REQ","mine",{"kinds":[1]}]';
+    const paid = await send(prepareOf(paying, [{ type: T.StreamMoney, streamId: 1n, shares: 1n }, dataOn(1n, req)], { amount: 10n }));
+    expect(isFulfill(paid)).toBe(true);
+    const freeOfBob = spsp(`/pay/${pubkey}`);
+    expect(isFulfill(await send(prepareOf(freeOfBob, [dataOn(1n, '["REQ","bob",{"kinds":[1]}]')]), 'bob'))).toBe(true);
+    expect(h.relay.subscriptions.size).toBe(2);
+
+    for (let i = 0; i < 500; i++) {
+      const c = spsp(`/pay/${getPublicKey(generateSecretKey())}`);
+      expect(isFulfill(await send(prepareOf(c, [dataOn(1n, `["REQ","m${i}",{"kinds":[1]}]`)]), 'mallory'))).toBe(true);
+    }
+    // mallory holds at most its 20; the paying connection and bob's are still there with their sessions
+    expect(h.receiver.connectionCount).toBe(22);
+    expect(h.relay.subscriptions.size).toBe(22);
+    const again = await send(prepareOf(paying, [dataOn(1n, '["REQ","more",{"ids":["' + '0'.repeat(64) + '"]}]', BigInt(line(req).length))], { sequence: 2n }));
+    expect(isFulfill(again)).toBe(true);
+    const frames = opened(paying, again).frames;
+    // same stream, same session: no StreamClose, and its answer is EOSE on stream 1
+    expect(frames.some((f) => f.type === T.StreamClose || f.type === T.ConnectionClose)).toBe(false);
+    const out = frames.filter((f) => f.type === T.StreamData).map((f) => new TextDecoder().decode((f as { data: Uint8Array }).data)).join('');
+    expect(out).toContain('["EOSE","more"]');
+    expect(isFulfill(await send(prepareOf(freeOfBob, [dataOn(1n, '["CLOSE","bob"]', BigInt(line('["REQ","bob",{"kinds":[1]}]').length))], { sequence: 2n }), 'bob'))).toBe(true);
+    // 20 of mallory, "mine" and "more" of the paying session; bob's closed by its CLOSE, so its session was alive
+    expect(h.relay.subscriptions.size).toBe(22);
+  });
+});
+
+// Issue #13 item 8: one connection cannot hold most of the global output buffer; a rolled-back credit processes no data.
+describe('bounds of a connection', () => {
+  it('output queued over all streams of one connection is bounded: the stream that would pass it is closed', async () => {
+    h = new Harness({ env: { MAX_LIMIT: '500' }, limits: { maxBufferedOutput: 64 * 1024, maxBufferedPerConnection: 50_000 } });
+    h.plugin('alice');
+    const other = h.session();
+    for (let i = 0; i < 20; i++) {
+      const ev = JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: `${i} ${'y'.repeat(1000)}` }, generateSecretKey())));
+      h.relay.handle(other, JSON.stringify(['EVENT', ev]));
+    }
+    await h.relay.verified();
+    h.writer.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    const c = spsp(`/pay/${pubkey}`);
+    const closes: StreamFrame[] = [];
+    for (const [i, id] of [1n, 3n, 5n].entries()) {
+      const reply = await send(prepareOf(c, [dataOn(id, `["REQ","r${id}",{"kinds":[1]}]`)], { sequence: BigInt(i + 1) }));
+      expect(isFulfill(reply)).toBe(true);
+      closes.push(...opened(c, reply).frames.filter((f) => f.type === T.StreamClose));
+    }
+    // ~28 KB of answer per REQ, 16 KB of it sent (the client's window): 12 + 28 fit in 50 000, the third does not
+    expect(closes).toEqual([{ type: T.StreamClose, streamId: 5n, errorCode: StreamErrorCode.ApplicationError, errorMessage: 'too much unread data on this stream' }]);
+    expect(h.receiver.bufferedBytes).toBeLessThanOrEqual(50_000);
+    expect(h.relay.subscriptions.size).toBe(2);
+  });
+
+  it('at the global bound, the connection holding the most unread output loses its streams, not the writer', async () => {
+    h = new Harness({ env: { MAX_LIMIT: '500' }, limits: { maxBufferedOutput: 64 * 1024, maxBufferedPerConnection: 50_000, maxBufferedTotal: 60_000 } });
+    h.plugin('alice');
+    const other = h.session();
+    for (let i = 0; i < 20; i++) {
+      const ev = JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: `${i} ${'y'.repeat(1000)}` }, generateSecretKey())));
+      h.relay.handle(other, JSON.stringify(['EVENT', ev]));
+    }
+    await h.relay.verified();
+    h.writer.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    const closesIn = (c: StreamCredential, reply: IlpReply) => opened(c, reply).frames.filter((f) => f.type === T.StreamClose);
+    // the hog: two REQs it never reads, ~40 KB queued
+    const hog = spsp(`/pay/${pubkey}`);
+    for (const [i, id] of [1n, 3n].entries()) {
+      expect(closesIn(hog, await send(prepareOf(hog, [dataOn(id, `["REQ","h${id}",{"kinds":[1]}]`)], { sequence: BigInt(i + 1) })))).toEqual([]);
+    }
+    // a reader: its first REQ fits (12 KB queued), its second would pass 60 000 in all
+    const reader = spsp(`/pay/${pubkey}`);
+    for (const [i, id] of [1n, 3n].entries()) {
+      expect(closesIn(reader, await send(prepareOf(reader, [dataOn(id, `["REQ","r${id}",{"kinds":[1]}]`)], { sequence: BigInt(i + 1) })))).toEqual([]);
+    }
+    expect(h.receiver.bufferedBytes).toBeLessThanOrEqual(60_000);
+    const told = closesIn(hog, await send(prepareOf(hog, [], { sequence: 3n })));
+    expect(told.map((f) => f.streamId)).toEqual([1n, 3n]);
+    expect(h.relay.subscriptions.size).toBe(2);
+  });
+
+  it('a paid packet whose credit is rolled back is rejected and its lines are not processed', async () => {
+    h = new Harness({ viaConnector: ['alice'] });
+    h.plugin('alice');
+    const c = spsp(`/pay/${pubkey}`);
+    const p = prepareOf(c, [{ type: T.StreamMoney, streamId: 1n, shares: 1n }, dataOn(1n, '["REQ","s",{"kinds":[1]}]')], { amount: 10n });
+    const reply = h.connector!.handlePrepare('alice', p);
+    queueMicrotask(() => {
+      try {
+        h.committer.run(() => {
+          throw new Error('disk I/O error'); // another write of the credit's turn fails: the turn rolls back
+        });
+      } catch {
+        /* rolled back */
+      }
+    });
+    expectReject(await reply, 'T00');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(h.relay.subscriptions.size).toBe(0);
+    expectUntouched();
+  });
+});
+
+// Issue #13 item 3: paid sessions count against the per-IP limits, keyed by the ILP peer their packets came from.
+describe('per-peer limits of paid sessions', () => {
+  it('new connections without money come at RATE_CONNECTIONS_PER_IP per peer (T05 beyond); with money always', async () => {
+    h = new Harness({ env: { RATE_CONNECTIONS_PER_IP: '2/600' } });
+    h.plugin('alice');
+    h.plugin('bob');
+    const req = dataOn(1n, '["REQ","s",{"kinds":[1]}]');
+    for (let i = 0; i < 2; i++) expect(isFulfill(await send(prepareOf(spsp(`/pay/${pubkey}`), [req])))).toBe(true);
+    const refused = expectReject(await send(prepareOf(spsp(`/pay/${pubkey}`), [req])), 'T05');
+    expect(refused.data).toHaveLength(0);
+    expect(h.relay.subscriptions.size).toBe(2);
+    // paying is never refused for the rate, and another peer has its own allowance
+    expect(isFulfill(await send(prepareOf(spsp(`/pay/${pubkey}`), [{ type: T.StreamMoney, streamId: 1n, shares: 1n }, req], { amount: 3n })))).toBe(true);
+    expect(isFulfill(await send(prepareOf(spsp(`/pay/${pubkey}`), [req]), 'bob'))).toBe(true);
+    expect(h.receiver.connectionCount).toBe(4);
+    expect(h.balance(balanceAccount(pubkey))).toBe(3n);
+  });
+
+  it('REQs of every session through one peer share its RATE_REQS_PER_IP allowance; another peer has its own', async () => {
+    h = new Harness({ env: { RATE_REQS_PER_IP: '3/600' } });
+    h.plugin('alice');
+    h.plugin('bob');
+    const answers = async (c: StreamCredential, peer: string, ids: string[], sequence: bigint) => {
+      const text = ids.map((id) => `["REQ","${id}",{"ids":["${'0'.repeat(64)}"]}]\n`).join('');
+      const reply = await send(prepareOf(c, [{ type: T.StreamData, streamId: 1n, offset: 0n, data: new TextEncoder().encode(text) }], { sequence }), peer);
+      const out = opened(c, reply).frames.filter((f) => f.type === T.StreamData).map((f) => new TextDecoder().decode((f as { data: Uint8Array }).data)).join('');
+      return out.trim().split('\n').map((l) => JSON.parse(l) as unknown[]);
+    };
+    const first = await answers(spsp(`/pay/${pubkey}`), 'alice', ['a', 'b', 'c', 'd'], 1n);
+    expect(first.map((m) => m[0])).toEqual(['EOSE', 'EOSE', 'EOSE', 'CLOSED']);
+    expect(first[3]).toEqual(['CLOSED', 'd', 'rate-limited: too many REQs from your address; slow down']);
+    // a new connection (a fresh credential) through the same peer does not get a new allowance
+    expect((await answers(spsp(`/pay/${pubkey}`), 'alice', ['e'], 1n))[0][0]).toBe('CLOSED');
+    expect((await answers(spsp(`/pay/${pubkey}`), 'bob', ['f'], 1n))[0]).toEqual(['EOSE', 'f']);
   });
 });

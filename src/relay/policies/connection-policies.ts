@@ -48,3 +48,12 @@ export function connectionPolicies(config: Config): ConnectionPolicy[] {
     rate && connectionsPerIp(rate),
   ].filter((p): p is ConnectionPolicy => !!p);
 }
+
+/**
+ * RATE_CONNECTIONS_PER_IP for paid STREAM sessions, which have no IP: whether the ILP peer `peer` may open one more
+ * connection that carries no money (counted as `ilp:<peer id>`); undefined when the setting is off.
+ */
+export function streamConnectionsPerPeer(config: Config): ((peer: string) => boolean) | undefined {
+  const rate = bucketsFor(config.rateConnectionsPerIp);
+  return rate && ((peer) => rate.take(`ilp:${peer}`));
+}

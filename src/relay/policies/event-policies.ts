@@ -6,7 +6,7 @@ import type { TokenBuckets } from './token-buckets';
 /** NIP-42 AUTH events travel in AUTH messages; NIP-42 says relays must not broadcast or store them. */
 const AUTH_KIND = 22242;
 
-/** Per-IP rate of EVENT (and AUTH) messages; sessions without an address (paid STREAM sessions) are not limited. */
+/** Per-IP rate of EVENT (and AUTH) messages; a paid STREAM session counts for its ILP peer (`ilp:<peer id>`). */
 export const eventsPerIp =
   (buckets: TokenBuckets): EventPolicy =>
   (_e, session) =>

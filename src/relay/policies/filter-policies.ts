@@ -1,7 +1,7 @@
 import type { FilterPolicy } from './policy';
 import type { TokenBuckets } from './token-buckets';
 
-/** Per-IP rate of REQ or COUNT messages (`what` names them in the refusal). */
+/** Per-IP rate of REQ or COUNT messages (`what` names them in the refusal); per ILP peer for paid STREAM sessions. */
 export const filtersPerIp =
   (buckets: TokenBuckets, what: string): FilterPolicy =>
   (_f, session) =>
