@@ -67,10 +67,16 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate': {
       const { openDatabase } = await import('./storage/database');
       const { databaseFile } = await import('./peer/launch');
+      const { lockDataDir } = await import('./peer/data-dir-lock');
       const config = loadConfig(process.env);
-      const db = openDatabase(databaseFile(config.dataDir));
-      console.log(JSON.stringify({ migrated: true, version: db.pragma('user_version', { simple: true }) }));
-      db.close();
+      const unlock = lockDataDir(config.dataDir, 'migrate');
+      try {
+        const db = openDatabase(databaseFile(config.dataDir));
+        console.log(JSON.stringify({ migrated: true, version: db.pragma('user_version', { simple: true }) }));
+        db.close();
+      } finally {
+        unlock();
+      }
       return;
     }
     case 'backup':
@@ -80,7 +86,15 @@ async function main(argv: string[]): Promise<void> {
       const config = loadConfig(process.env);
       const database = databaseFile(config.dataDir);
       const print = (line: string) => console.log(line);
-      return command === 'backup' ? backupCommand(database, config.dataDir, argv[1], print) : restoreCommand(database, argv[1], print);
+      if (command === 'backup') return backupCommand(database, config.dataDir, argv[1], print);
+      // Held for the whole swap: no peer may start on the folder meanwhile, and none may be serving from it.
+      const { lockDataDir } = await import('./peer/data-dir-lock');
+      const unlock = lockDataDir(config.dataDir, 'restore');
+      try {
+        return await restoreCommand(database, argv[1], print);
+      } finally {
+        unlock();
+      }
     }
     case 'version':
       console.log(VERSION);

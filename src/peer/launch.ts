@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
 import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
+import { lockDataDir } from './data-dir-lock';
+import { portHolder } from './port-holder';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { health } from '../ops/health';
 import { startOps } from '../ops/ops';
@@ -37,11 +38,24 @@ export interface Peer {
 
 export const databaseFile = (dataDir: string) => path.join(dataDir, 'peer.sqlite');
 
+/** uWS's listen option for a port without SO_REUSEPORT (ListenOptions is a type-only enum in uws-pack). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+function openOrUnlock(file: string, unlock: () => void): ReturnType<typeof openDatabase> {
+  try {
+    return openDatabase(file);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
 export async function launch(config: Config, log: Logger): Promise<Peer> {
   const startedAt = Date.now();
-  mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(databaseFile(config.dataDir));
+  // Before anything is opened: a second peer on this folder would serve from a database another one owns.
+  const unlock = lockDataDir(config.dataDir, 'serve');
+  const db = openOrUnlock(databaseFile(config.dataDir), unlock);
   const store = new EventStore(db);
   const stopPurge = startExpirationPurge(db, store, config.expiredPurgeInterval, log);
   const ledger = new Ledger(db);
@@ -126,55 +140,59 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 
-  listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
-    app.listen(config.host, config.port, (socket) =>
-      socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.host}:${config.port}`)),
-    ),
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      draining = true;
+      stopPurge();
+      if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+      // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
+      await connector.drain(3000);
+      // Answers to everything received so far go out before the sockets close.
+      await relay.verified();
+      writer.flush();
+      await committer.settled();
+      await nextTurn();
+      ws.closeAll('restarting: relay is shutting down');
+      btp.closeAll();
+      receiver.close();
+      app.close();
+      await relay.verified();
+      // Packets still being forwarded see their link close and void their transfers; commit that too.
+      await connector.drain(1000);
+      await nextTurn();
+      committer.commit();
+      await committer.settled();
+      clearInterval(snapshots);
+      economics.snapshot();
+      // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
+      await ops.stop();
+      await checkpointer.close();
+      // Whatever a late callback wrote meanwhile; nothing awaits between here and close, so no write can follow.
+      committer.commit();
+      committer.close();
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+      unlock();
+      log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');
+    })());
+
+  // An exclusive port (no SO_REUSEPORT): a second listener on it fails rather than taking half of the clients.
+  // uws-pack's typings lack the (host, port, options, cb) form that the native addon has.
+  const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (s: uWS.us_listen_socket | false) => void) => void;
+  listenSocket = await new Promise<uWS.us_listen_socket | undefined>((resolve) =>
+    listen.call(app, config.host, config.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => resolve(socket || undefined)),
   );
+  if (!listenSocket) {
+    await stop();
+    throw new Error(`cannot listen on ${config.host}:${config.port}: ${portHolder(config.port)}`);
+  }
   const port = uWS.us_socket_local_port(listenSocket);
   // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
   log.info({ host: config.host, port, dataDir: config.dataDir }, 'peer listening');
   if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');
   else log.info({ verifier: verifier.name }, 'signature verifier');
 
-  let stopped: Promise<void> | undefined;
-  return {
-    port,
-    config,
-    stop: () =>
-      (stopped ??= (async () => {
-        draining = true;
-        stopPurge();
-        if (listenSocket) uWS.us_listen_socket_close(listenSocket);
-        const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-        // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
-        await connector.drain(3000);
-        // Answers to everything received so far go out before the sockets close.
-        await relay.verified();
-        writer.flush();
-        await committer.settled();
-        await nextTurn();
-        ws.closeAll('restarting: relay is shutting down');
-        btp.closeAll();
-        receiver.close();
-        app.close();
-        await relay.verified();
-        // Packets still being forwarded see their link close and void their transfers; commit that too.
-        await connector.drain(1000);
-        await nextTurn();
-        committer.commit();
-        await committer.settled();
-        clearInterval(snapshots);
-        economics.snapshot();
-        // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
-        await ops.stop();
-        await checkpointer.close();
-        // Whatever a late callback wrote meanwhile; nothing awaits between here and close, so no write can follow.
-        committer.commit();
-        committer.close();
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        db.close();
-        log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');
-      })()),
-  };
+  return { port, config, stop };
 }
