@@ -6,6 +6,7 @@ import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
 import { lockDataDir } from './data-dir-lock';
 import { portHolder } from './port-holder';
+import { startupSummary } from './startup-summary';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { health } from '../ops/health';
 import { startOps } from '../ops/ops';
@@ -190,9 +191,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   }
   const port = uWS.us_socket_local_port(listenSocket);
   // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
-  log.info({ host: config.host, port, dataDir: config.dataDir }, 'peer listening');
+  log.info(startupSummary(config, prices, port, verifier.name), 'peer listening');
   if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');
-  else log.info({ verifier: verifier.name }, 'signature verifier');
 
   return { port, config, stop };
 }
