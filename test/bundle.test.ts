@@ -63,6 +63,13 @@ describe('dist/ alone', () => {
     else expect(['native libsecp256k1', 'wasm (tiny-secp256k1)']).toContain(verifier);
   });
 
+  it("NIP-11 `software` is package.json's repository, never a package page that does not exist", async () => {
+    const info = await (await fetch(`http://127.0.0.1:${port}/`, { headers: { Accept: 'application/nostr+json' } })).json();
+    const repository = String(pkg.repository?.url ?? pkg.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(info.software).toBe(repository || undefined);
+    expect(info.version).toBe(pkg.version);
+  });
+
   it('healthcheck exits 0 against the running peer, 1 when nothing answers', () => {
     expect(run(['healthcheck'], { PORT: String(port), HOST: '127.0.0.1' }).status).toBe(0);
     expect(run(['healthcheck'], { PORT: '1', HOST: '127.0.0.1' }).status).toBe(1);
