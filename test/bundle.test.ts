@@ -64,7 +64,7 @@ describe('dist/ alone', () => {
   });
 
   it("NIP-11 `software` is package.json's repository, never a package page that does not exist", async () => {
-    const info = await (await fetch(`http://127.0.0.1:${port}/`, { headers: { Accept: 'application/nostr+json' } })).json();
+    const info = (await (await fetch(`http://127.0.0.1:${port}/`, { headers: { Accept: 'application/nostr+json' } })).json()) as Record<string, unknown>;
     const repository = String(pkg.repository?.url ?? pkg.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
     expect(info.software).toBe(repository || undefined);
     expect(info.version).toBe(pkg.version);
