@@ -12,14 +12,17 @@ import { readLedger } from './helpers/ledger';
 // Every runnable snippet of the README is a file in examples/, shown verbatim, and run here (examples/*.test.ts are
 // in vitest's include and run themselves).
 const root = path.resolve(__dirname, '..');
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const docs: Record<string, string> = Object.fromEntries(
+  ['README.md', 'docs/deploy-akash.md'].map((f) => [f, readFileSync(path.join(root, f), 'utf8')]),
+);
 const run = promisify(execFile);
 
-/** The fenced block of README.md that follows the line naming `file`. */
-function readmeBlock(file: string): string {
-  const at = readme.indexOf(`[${file}](${file})`);
-  expect(at, `README.md links ${file}`).toBeGreaterThan(-1);
-  const m = /```[a-z]*\n([\s\S]*?)```/.exec(readme.slice(at));
+/** The fenced block of `doc` that follows its link to `file`. */
+function docBlock(doc: string, file: string): string {
+  const link = path.relative(path.dirname(path.join(root, doc)), path.join(root, file));
+  const at = docs[doc].indexOf(`[${file}](${link})`);
+  expect(at, `${doc} links ${file}`).toBeGreaterThan(-1);
+  const m = /```[a-z]*\n([\s\S]*?)```/.exec(docs[doc].slice(at));
   return m![1];
 }
 
@@ -34,8 +37,13 @@ describe('examples/ (README snippets, run as they are shown)', () => {
   });
   afterAll(() => peer.stop());
 
-  it.each(['examples/pay.mjs', 'examples/harness.test.ts'])('README shows %s verbatim', (file) => {
-    expect(readmeBlock(file)).toBe(readFileSync(path.join(root, file), 'utf8'));
+  it.each([
+    ['README.md', 'examples/pay.mjs'],
+    ['README.md', 'examples/harness.test.ts'],
+    // typechecked by `npm test` (tsconfig.test.json includes examples/); running it needs a funded Akash wallet
+    ['docs/deploy-akash.md', 'examples/akash-deploy.ts'],
+  ])('%s shows %s verbatim', (doc, file) => {
+    expect(docBlock(doc, file)).toBe(readFileSync(path.join(root, file), 'utf8'));
   });
 
   it('examples/pay.mjs pays exactly its amount into the balance, exits 0 by itself, and the event then goes through', async () => {
