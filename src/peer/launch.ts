@@ -4,9 +4,6 @@ import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
 import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
-import { lockDataDir } from './data-dir-lock';
-import { portHolder } from './port-holder';
-import { startupSummary } from './startup-summary';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { health } from '../ops/health';
 import { startOps } from '../ops/ops';
@@ -29,6 +26,9 @@ import { startExpirationPurge } from '../storage/expiration-purge';
 import { Checkpointer } from '../storage/checkpointer';
 import { Committer } from '../storage/committer';
 import { WriteQueue } from '../storage/write-queue';
+import { lockDataDir } from './data-dir-lock';
+import { portHolder } from './port-holder';
+import { startupSummary } from './startup-summary';
 
 export interface Peer {
   readonly port: number;
@@ -142,42 +142,46 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 
   let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      draining = true;
-      stopPurge();
-      if (listenSocket) uWS.us_listen_socket_close(listenSocket);
-      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-      // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
-      await connector.drain(3000);
-      // Answers to everything received so far go out before the sockets close.
-      await relay.verified();
-      writer.flush();
-      await committer.settled();
-      await nextTurn();
-      ws.closeAll('restarting: relay is shutting down');
-      btp.closeAll();
-      receiver.close();
-      app.close();
-      await relay.verified();
-      // Packets still being forwarded see their link close and void their transfers; commit that too.
-      await connector.drain(1000);
-      await nextTurn();
-      committer.commit();
-      await committer.settled();
-      clearInterval(snapshots);
-      economics.snapshot();
-      // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
-      await ops.stop();
-      await checkpointer.close();
-      // Whatever a late callback wrote meanwhile; nothing awaits between here and close, so no write can follow.
-      committer.commit();
-      committer.close();
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.close();
-      unlock();
-      log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');
-    })());
+  const peer = {
+    port: 0,
+    config,
+    stop: () =>
+      (stopped ??= (async () => {
+        draining = true;
+        stopPurge();
+        if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+        const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+        // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
+        await connector.drain(3000);
+        // Answers to everything received so far go out before the sockets close.
+        await relay.verified();
+        writer.flush();
+        await committer.settled();
+        await nextTurn();
+        ws.closeAll('restarting: relay is shutting down');
+        btp.closeAll();
+        receiver.close();
+        app.close();
+        await relay.verified();
+        // Packets still being forwarded see their link close and void their transfers; commit that too.
+        await connector.drain(1000);
+        await nextTurn();
+        committer.commit();
+        await committer.settled();
+        clearInterval(snapshots);
+        economics.snapshot();
+        // a backup in progress holds a read transaction that would keep the checkpoint from truncating the WAL
+        await ops.stop();
+        await checkpointer.close();
+        // Whatever a late callback wrote meanwhile; nothing awaits between here and close, so no write can follow.
+        committer.commit();
+        committer.close();
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+        unlock();
+        log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');
+      })()),
+  };
 
   // An exclusive port (no SO_REUSEPORT): a second listener on it fails rather than taking half of the clients.
   // uws-pack's typings lack the (host, port, options, cb) form that the native addon has.
@@ -186,13 +190,13 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     listen.call(app, config.host, config.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => resolve(socket || undefined)),
   );
   if (!listenSocket) {
-    await stop();
+    await peer.stop();
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${portHolder(config.port)}`);
   }
-  const port = uWS.us_socket_local_port(listenSocket);
+  const port = (peer.port = uWS.us_socket_local_port(listenSocket));
   // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
   log.info(startupSummary(config, prices, port, verifier.name), 'peer listening');
   if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');
 
-  return { port, config, stop };
+  return peer;
 }
