@@ -13,7 +13,14 @@ const listeners = new WeakMap<Logger, Set<LogListener>>();
 export function createLogger(level: string, destination?: pino.DestinationStream, format: 'json' | 'pretty' = 'json'): Logger {
   const out =
     format === 'pretty'
-      ? pretty({ sync: true, destination: destination ?? 1, colorize: !destination && process.stdout.isTTY === true, translateTime: 'SYS:standard', ignore: 'pid,hostname,service', singleLine: true })
+      ? pretty({
+          sync: true,
+          destination: destination ?? 1,
+          colorize: !destination && process.stdout.isTTY === true,
+          translateTime: 'SYS:standard',
+          ignore: 'pid,hostname,service',
+          singleLine: true,
+        })
       : destination;
   const own = new Set<LogListener>();
   const logger = pino({
