@@ -8,6 +8,8 @@ import esbuild from 'esbuild';
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const abi = process.versions.modules;
+// NIP-11 `software`: package.json's repository as a browsable URL (git+https://…/x.git → https://…/x); '' when absent.
+const repository = String(pkg.repository?.url ?? pkg.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
 const uwsBinary = `uws_${process.platform}_${process.arch}_${abi}.node`;
 
 // uWS picks its binary by platform and ABI at run time; load the one we copy beside the bundle instead.
@@ -65,7 +67,7 @@ await esbuild.build({
   minify: true,
   sourcemap: true,
   legalComments: 'none',
-  define: { __BUNDLED__: 'true', __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '""' },
+  define: { __BUNDLED__: 'true', __VERSION__: JSON.stringify(pkg.version), __REPOSITORY__: JSON.stringify(repository), 'import.meta.url': '""' },
   plugins: [uwsShim, wasmPathShim],
   logLevel: 'warning',
 });

@@ -1,3 +1,4 @@
+import { withEnvFile } from './config/env-file';
 import { ConfigError, loadConfig } from './config/load';
 import { createLogger } from './ops/logger';
 import { launch } from './peer/launch';
@@ -17,17 +18,25 @@ commands:
   migrate       apply database migrations and exit
   backup [path] online backup of the database while the peer serves, checked with
                 integrity_check; path is a file or a folder (default DATA_DIR/backups)
+  backup --list the backups in DATA_DIR/backups, newest first, with sizes and ages
   restore <path>
                 replace the database with a backup after checking it; the peer must be
                 stopped; the old database is kept as peer.sqlite.before-restore-<time>
-  version       print the version
-  --help        this text
+  config        print the effective settings (secrets masked) and exit
+  version       print the version (also --version, -v)
+  --help        this text (also -h)
 
-Settings come from the environment; see .env.example. Operations: docs/operations.md.`;
+Settings come from the environment, then from ./.env (or ENV_FILE) when present; the
+environment wins. Every setting: .env.example. Operations: docs/operations.md.`;
+
+/** A command line this binary does not understand: exit 1 with the usage hint, not a config error. */
+class UsageError extends Error {}
 
 async function serve(): Promise<void> {
-  const config = loadConfig(process.env);
-  const log = createLogger(config.logLevel);
+  const { env, file } = withEnvFile();
+  const config = loadConfig(env);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
+  if (file) log.info({ file }, 'settings read from file');
   const peer = await launch(config, log);
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -49,7 +58,7 @@ async function serve(): Promise<void> {
 }
 
 async function healthcheck(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(withEnvFile().env);
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const res = await fetch(`http://${host}:${config.port}/health`, { signal: AbortSignal.timeout(5000) });
   const body = (await res.json()) as { status?: string };
@@ -67,22 +76,41 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate': {
       const { openDatabase } = await import('./storage/database');
       const { databaseFile } = await import('./peer/launch');
-      const config = loadConfig(process.env);
-      const db = openDatabase(databaseFile(config.dataDir));
-      console.log(JSON.stringify({ migrated: true, version: db.pragma('user_version', { simple: true }) }));
-      db.close();
+      const { lockDataDir } = await import('./peer/data-dir-lock');
+      const config = loadConfig(withEnvFile().env);
+      const unlock = lockDataDir(config.dataDir, 'migrate');
+      try {
+        const db = openDatabase(databaseFile(config.dataDir));
+        console.log(JSON.stringify({ migrated: true, version: db.pragma('user_version', { simple: true }) }));
+        db.close();
+      } finally {
+        unlock();
+      }
       return;
     }
     case 'backup':
     case 'restore': {
       const { backupCommand, restoreCommand } = await import('./ops/backup/commands');
       const { databaseFile } = await import('./peer/launch');
-      const config = loadConfig(process.env);
+      const config = loadConfig(withEnvFile().env);
       const database = databaseFile(config.dataDir);
       const print = (line: string) => console.log(line);
-      return command === 'backup' ? backupCommand(database, config.dataDir, argv[1], print) : restoreCommand(database, argv[1], print);
+      if (command === 'backup' && argv[1] === '--list') {
+        const { listBackupsCommand } = await import('./ops/backup/list-backups');
+        return listBackupsCommand(config.dataDir, print);
+      }
+      if (command === 'backup') return backupCommand(database, config.dataDir, argv[1], print);
+      return restoreCommand(database, argv[1], print);
+    }
+    case 'config': {
+      const { showConfig } = await import('./config/show-config');
+      const { env, file } = withEnvFile();
+      for (const line of showConfig(env, file)) console.log(line);
+      return;
     }
     case 'version':
+    case '--version':
+    case '-v':
       console.log(VERSION);
       return;
     case '--help':
@@ -91,13 +119,14 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       return;
     default:
-      throw new ConfigError(`unknown command "${command}"; see --help`);
+      throw new UsageError(`unknown command "${command}"; see --help`);
   }
 }
 
 if (bundled && require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? `config: ${err.message}` : `error: ${(err as Error).message}`);
+    const prefix = err instanceof ConfigError ? 'config' : err instanceof UsageError ? 'usage' : 'error';
+    console.error(`${prefix}: ${(err as Error).message}`);
     process.exit(1);
   });
 }

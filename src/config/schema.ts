@@ -175,6 +175,18 @@ export const settings = {
     description: 'pino log level',
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   },
+  logFormat: {
+    env: 'LOG_FORMAT',
+    default: 'json',
+    description: 'json: one JSON object per line; pretty: coloured lines for a terminal (pino-pretty)',
+    parse: oneOf('json', 'pretty'),
+  },
+  envFile: {
+    env: 'ENV_FILE',
+    default: '',
+    description: 'file of settings read at start (empty: ./.env when present); the process environment wins',
+    parse: str,
+  },
   relayName: { env: 'RELAY_NAME', default: 'ilp-nostr-peer', description: 'NIP-11 name', parse: str },
   relayDescription: {
     env: 'RELAY_DESCRIPTION',

@@ -1,12 +1,27 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Receives every warn/error/fatal entry as it is logged (before pino's serialization and redaction). */
 export type LogListener = (level: number, args: unknown[]) => void;
 
 const listeners = new WeakMap<Logger, Set<LogListener>>();
 
-/** JSON lines on stdout (or `destination`, for tests); no transports, so the bundle needs no worker files. */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * JSON lines on stdout (or `destination`, for tests); `format` pretty prints them for a terminal instead, with
+ * pino-pretty as a synchronous stream in this thread. No transports, so the bundle needs no worker files.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream, format: 'json' | 'pretty' = 'json'): Logger {
+  const out =
+    format === 'pretty'
+      ? pretty({
+          sync: true,
+          destination: destination ?? 1,
+          colorize: !destination && process.stdout.isTTY === true,
+          translateTime: 'SYS:standard',
+          ignore: 'pid,hostname,service',
+          singleLine: true,
+        })
+      : destination;
   const own = new Set<LogListener>();
   const logger = pino({
     level,
@@ -28,7 +43,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         return method.apply(this, args);
       },
     },
-  }, destination);
+  }, out);
   listeners.set(logger, own);
   return logger;
 }

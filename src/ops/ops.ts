@@ -6,7 +6,6 @@ import type { Relay } from '../relay/relay';
 import type { Db } from '../storage/database';
 import type { WriteQueue } from '../storage/write-queue';
 import { backupsDir } from './backup/backup-files';
-import { claimPidFile } from './backup/pid-file';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
 import { Dashboard, dashboardRoutes } from './dashboard/dashboard';
 import { onWarnings } from './logger';
@@ -37,12 +36,11 @@ export interface Ops {
 
 /**
  * The operator's surfaces, wired in one call from the composition root: `/metrics`, `/dashboard` (when its
- * credentials are set), scheduled backups, the recent-errors buffer and DATA_DIR/peer.pid. Read-only towards the
+ * credentials are set), scheduled backups, and the recent-errors buffer. Read-only towards the
  * rest of the peer, apart from the relay's metrics observer.
  */
 export function startOps(p: OpsParts): Ops {
   const { config, log, app } = p;
-  const releasePid = claimPidFile(config.dataDir);
   const errors = new RecentErrors();
   const unhook = onWarnings(log, errors.record);
   const money = new MoneyView(p.db);
@@ -71,7 +69,6 @@ export function startOps(p: OpsParts): Ops {
       dashboard?.stop();
       await backups.stop();
       unhook();
-      releasePid();
     },
   };
 }

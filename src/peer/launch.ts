@@ -29,6 +29,9 @@ import { startVanishPurge } from '../storage/vanish-purge';
 import { Checkpointer } from '../storage/checkpointer';
 import { Committer } from '../storage/committer';
 import { WriteQueue } from '../storage/write-queue';
+import { lockDataDir } from './data-dir-lock';
+import { portHolder } from './port-holder';
+import { startupSummary } from './startup-summary';
 
 export interface Peer {
   readonly port: number;
@@ -39,6 +42,18 @@ export interface Peer {
 
 export const databaseFile = (dataDir: string) => path.join(dataDir, 'peer.sqlite');
 
+/** uWS's listen option for a port without SO_REUSEPORT (ListenOptions is a type-only enum in uws-pack). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+function openOrUnlock(file: string, unlock: () => void, onTightened: (t: Tightened) => void): ReturnType<typeof openDatabase> {
+  try {
+    return openDatabase(file, onTightened);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
 export async function launch(config: Config, log: Logger): Promise<Peer> {
   const startedAt = Date.now();
@@ -48,7 +63,9 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
   const dirWas = privateDir(config.dataDir);
   if (dirWas) tightened(dirWas);
-  const db = openDatabase(databaseFile(config.dataDir), tightened);
+  // Before the database is opened: a second peer on this folder would serve from a database another one owns.
+  const unlock = lockDataDir(config.dataDir, 'serve');
+  const db = openOrUnlock(databaseFile(config.dataDir), unlock, tightened);
   const store = new EventStore(db, { publicUrl: config.publicUrl });
   const stopPurge = startExpirationPurge(db, store, config.expiredPurgeInterval, log);
   const stopVanishPurge = startVanishPurge(db, store, log);
@@ -143,20 +160,9 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 
-  listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
-    app.listen(config.host, config.port, (socket) =>
-      socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.host}:${config.port}`)),
-    ),
-  );
-  const port = uWS.us_socket_local_port(listenSocket);
-  // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
-  log.info({ host: config.host, port, dataDir: config.dataDir }, 'peer listening');
-  if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');
-  else log.info({ verifier: verifier.name }, 'signature verifier');
-
   let stopped: Promise<void> | undefined;
-  return {
-    port,
+  const peer = {
+    port: 0,
     config,
     stop: () =>
       (stopped ??= (async () => {
@@ -192,7 +198,25 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         committer.close();
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
+        unlock();
         log.info({ uptime: Math.round((Date.now() - startedAt) / 1000) }, 'peer stopped');
       })()),
   };
+
+  // An exclusive port (no SO_REUSEPORT): a second listener on it fails rather than taking half of the clients.
+  // uws-pack's typings lack the (host, port, options, cb) form that the native addon has.
+  const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (s: uWS.us_listen_socket | false) => void) => void;
+  listenSocket = await new Promise<uWS.us_listen_socket | undefined>((resolve) =>
+    listen.call(app, config.host, config.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => resolve(socket || undefined)),
+  );
+  if (!listenSocket) {
+    await peer.stop();
+    throw new Error(`cannot listen on ${config.host}:${config.port}: ${portHolder(config.port)}`);
+  }
+  const port = (peer.port = uWS.us_socket_local_port(listenSocket));
+  // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
+  log.info(startupSummary(config, prices, port, verifier.name), 'peer listening');
+  if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');
+
+  return peer;
 }

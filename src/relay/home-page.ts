@@ -1,5 +1,6 @@
 import type { Config } from '../config/load';
 import type { Prices } from '../payments/pricing';
+import { pageUrl } from './nip11';
 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -13,8 +14,15 @@ function pricing(config: Config, prices: Prices, host: string): string {
     `<tr><td>plus, per byte of the event's NIP-01 serialization</td><td>${prices.perByte}</td></tr>`,
   ].join('');
   const h = escapeHtml(host);
+  // Served over plain http unless PUBLIC_URL says wss://: the links must use the scheme that reaches this page.
+  const page = new URL(pageUrl(config, host));
+  const secure = page.protocol === 'https:';
+  const origin = escapeHtml(page.origin);
+  const kind1 = prices.kinds.get(1) ?? prices.base;
   return `<h2>Prices</h2>
-<p>Reading is free. Writing an event is paid from the prepaid balance of its author, in ${unit}.</p>
+<p>Reading is free. Writing an event is paid from the prepaid balance of its author, in ${unit}. An event's price is
+its kind's price (or the one for every stored event) plus the per-byte price times the size of its NIP-01
+serialization in bytes: a 300-byte kind-1 event costs ${kind1} + 300 × ${prices.perByte} = ${kind1 + 300n * prices.perByte}.</p>
 <table>${rows}</table>
 <h2>Pay</h2>
 <p>Every pubkey has a payment pointer: <code>$${h}/pay/&lt;pubkey&gt;</code>. Money streamed to it (SPSP + STREAM over
@@ -22,8 +30,8 @@ Interledger) credits that pubkey's balance at once, packet by packet.</p>
 <form id="pp"><label>Your pubkey (hex or npub): <input name="pk" size="66" autocomplete="off"></label> <button>Show</button></form>
 <p id="out"></p>
 <p>To pay with a STREAM wallet: give it the payment pointer; or connect an <code>ilp-protocol-stream</code> client over
-<code>ilp-plugin-btp</code> to <code>btp+ws://:&lt;token&gt;@${h}/btp</code> (tokens are issued by the operator), fetch
-<code>https://${h}/pay/&lt;pubkey&gt;</code> and send to its <code>destination_account</code> with its
+<code>ilp-plugin-btp</code> to <code>btp+${secure ? 'wss' : 'ws'}://:&lt;token&gt;@${escapeHtml(page.host)}/btp</code> (tokens are issued by the operator), fetch
+<code>${origin}/pay/&lt;pubkey&gt;</code> and send to its <code>destination_account</code> with its
 <code>shared_secret</code>. A STREAM connection opened that way can also carry NIP-01 messages, one per line.</p>
 <script>document.getElementById('pp').onsubmit=function(e){e.preventDefault();var k=this.pk.value.trim();
 document.getElementById('out').textContent=k?'$'+location.host+'/pay/'+k:'';};</script>`;

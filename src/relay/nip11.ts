@@ -1,6 +1,6 @@
 import type { Config } from '../config/load';
 import type { Prices } from '../payments/pricing';
-import { VERSION } from '../version';
+import { REPOSITORY, VERSION } from '../version';
 
 /** NIPs that this build implements end to end (each has tests); NIP-11 lists exactly these. */
 export const SUPPORTED_NIPS = [
@@ -31,7 +31,7 @@ export function relayInfo(config: Config, prices: Prices, host: string): Record<
     name: config.relayName,
     description: config.relayDescription,
     supported_nips: SUPPORTED_NIPS,
-    software: 'https://www.npmjs.com/package/ilp-nostr-peer',
+    ...(REPOSITORY ? { software: REPOSITORY } : {}),
     version: VERSION,
     limitation: {
       max_message_length: config.maxMessageBytes,
@@ -51,7 +51,10 @@ export function relayInfo(config: Config, prices: Prices, host: string): Record<
     },
   };
   if (!prices.isFree) {
-    const fee = (amount: bigint) => ({ amount: Number(amount), unit: config.assetCode, scale: config.assetScale });
+    // NIP-11's entry has one amount; the per-byte part is one more field of the same entry, so that each entry is the
+    // whole price of its kinds: amount + per_byte × bytes of the event's NIP-01 serialization.
+    const perByte = prices.perByte > 0n ? { per_byte: Number(prices.perByte) } : {};
+    const fee = (amount: bigint) => ({ amount: Number(amount), ...perByte, unit: config.assetCode, scale: config.assetScale });
     info.fees = {
       publication: [fee(prices.base), ...[...prices.kinds].map(([kind, amount]) => ({ kinds: [kind], ...fee(amount) }))],
     };

@@ -21,6 +21,10 @@ const KNOWN_ENV = new Set(Object.values(settings).map((s) => s.env));
 const STORAGE_CLASSES = ['beta1', 'beta2', 'beta3'];
 // Akash parses sizes like Kubernetes quantities; an unknown suffix is silently read as bytes (512Qx → 512 B).
 const SIZE = /^[1-9][0-9]*(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/;
+// The hosting this replaces budgeted about $5 a month: the price ceiling must not allow more than ~2.5 AKT a month
+// (about $6 at $2.40/AKT). Blocks per month as scripts/akash-cost.mjs counts them (6.174 s blocks, 30.437 days).
+const MAX_AKT_PER_MONTH = 2.5;
+const BLOCKS_PER_MONTH = (30.437 * 86_400) / 6.174;
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
@@ -101,6 +105,10 @@ function problems(sdlText: string): string[] {
     const price = placement.pricing?.[profileName];
     if (!price) out.push(`no pricing for profile ${profileName}`);
     else if (!/^(uakt|uact|ibc\/.+)$/.test(price.denom)) out.push(`pricing denom ${price.denom}`);
+    else if ((Number(price.amount) * BLOCKS_PER_MONTH) / 1e6 > MAX_AKT_PER_MONTH) {
+      const akt = ((Number(price.amount) * BLOCKS_PER_MONTH) / 1e6).toFixed(1);
+      out.push(`pricing ${price.amount} ${price.denom}/block allows ${akt} AKT a month, over the ${MAX_AKT_PER_MONTH} a small relay budgets`);
+    }
   }
   const count = Object.values((doc.deployment?.[name] ?? {}) as Record<string, Any>).map((d) => d.count);
   if (count.length !== 1 || count[0] !== 1) out.push(`count ${count.join(',')}: SQLite has one writer, deploy exactly one instance`);
@@ -154,6 +162,7 @@ describe(`Akash SDL (${path.relative(root, sdlFile)})`, () => {
       ['a mount that is not DATA_DIR', /mount: \/data/, 'mount: /var/lib/peer', /mounted at \/var\/lib\/peer but DATA_DIR/],
       ['an image tag other than the version', `:${pkg.version}\n`, ':latest\n', /package version/],
       ['more than one instance', /count: 1/, 'count: 2', /exactly one instance/],
+      ['a price ceiling far over a small budget', /amount: 5\n/, 'amount: 1000\n', /allows 425\.9 AKT a month/],
     ])('%s', (_what, from, to, message) => {
       const next = mutate(from, to);
       expect(problems(next).join('\n')).toMatch(message);

@@ -1,4 +1,4 @@
-// Every vector in shared/vectors/ilp.json: decode gives the fields, encoding the fields gives the bytes.
+// Every vector in test/fixtures/ilp-vectors.json: decode gives the fields, encoding the fields gives the bytes.
 import { describe, expect, it } from 'vitest';
 import {
   BtpMessageType,

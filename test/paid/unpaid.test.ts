@@ -76,9 +76,10 @@ describe('a paid relay, before anyone has paid', () => {
   it('publishes its prices in NIP-11', async () => {
     const info = (await (await fetch(peer.httpUrl, { headers: { Accept: 'application/nostr+json' } })).json()) as Record<string, any>;
     expect(info.limitation.payment_required).toBe(true);
+    // each entry is the whole price of its kinds: amount + per_byte × bytes of the NIP-01 serialization
     expect(info.fees.publication).toEqual([
-      { amount: 100, unit: 'USD', scale: 9 },
-      { kinds: [7], amount: 5, unit: 'USD', scale: 9 },
+      { amount: 100, per_byte: 1, unit: 'USD', scale: 9 },
+      { kinds: [7], amount: 5, per_byte: 1, unit: 'USD', scale: 9 },
     ]);
     expect(info.payments_url).toBe('https://relay.example/');
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { auditLedger } from '../../ledger/audit-ledger';
 import { PRIVATE_DIR_MODE } from '../../storage/private-files';
 import { backupDatabase, fsyncPath, progressPrinter } from './backup-database';
-import { pidFile, runningPeer } from './pid-file';
+import { DataDirBusyError, lockDataDir } from '../../peer/data-dir-lock';
 import { inspect, openFile } from './sqlite-file';
 
 export class RestoreError extends Error {
@@ -63,12 +63,21 @@ export async function restoreDatabase(
   say: (line: string) => void = () => {},
 ): Promise<RestoreResult> {
   const dataDir = path.dirname(database);
-  const pid = runningPeer(dataDir);
-  if (pid !== undefined) {
-    throw new RestoreError(
-      `a peer (pid ${pid}) is serving from ${dataDir}; stop it first (if none is running, delete ${pidFile(dataDir)})`,
-    );
+  // Held for the whole swap: no peer may serve from the folder, nor start on it meanwhile.
+  let unlock: () => void;
+  try {
+    unlock = lockDataDir(dataDir, 'restore');
+  } catch (err) {
+    throw err instanceof DataDirBusyError ? new RestoreError(err.message) : err;
   }
+  try {
+    return await restoreUnlocked(from, database, dataDir, say);
+  } finally {
+    unlock();
+  }
+}
+
+async function restoreUnlocked(from: string, database: string, dataDir: string, say: (line: string) => void): Promise<RestoreResult> {
   if (path.resolve(from) === path.resolve(database)) throw new RestoreError(`${from} is the database itself`);
   say(`restore: checking ${from}`);
   // A quick look first (a foreign or truncated file is refused at once); the full integrity_check runs on the copy.
