@@ -38,6 +38,8 @@ interface Queued {
 
 interface Slot {
   worker: Worker;
+  /** Its connection is open: a job's time budget starts at the job, not at the thread's start. */
+  ready: boolean;
   running?: Queued;
   timer?: NodeJS.Timeout;
 }
@@ -157,9 +159,14 @@ export class ReadPool {
     const source = workerSource();
     const slot: Slot = {
       worker: new Worker(source.file, { eval: source.eval, workerData: { file: this.file, nativeBinding: source.nativeBinding } }),
+      ready: false,
     };
     slot.worker.unref();
-    slot.worker.on('message', (reply: ReadReply) => {
+    slot.worker.on('message', (reply: ReadReply | 'ready') => {
+      if (reply === 'ready') {
+        slot.ready = true;
+        return this.dispatch();
+      }
       const job = this.finish(slot);
       if (!job) return;
       if (reply.ok) job.resolve(reply.value);
@@ -204,7 +211,7 @@ export class ReadPool {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.running) continue;
+      if (slot.running || !slot.ready) continue;
       const next = this.take();
       if (!next) return;
       slot.running = next;

@@ -40,6 +40,7 @@ function run(job: ReadJob): [unknown, ArrayBuffer[]] {
   }
 }
 
+parentPort!.postMessage('ready');
 parentPort!.on('message', (job: ReadJob | 'close') => {
   if (job === 'close') {
     db.close();

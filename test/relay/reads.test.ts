@@ -1,0 +1,231 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson, type NostrEvent } from '../../src/nostr/event';
+import { databaseFile } from '../../src/peer/launch';
+import { BUDGET_REFUSAL } from '../../src/relay/negentropy';
+import { startPeer, type ConfigInput, type StartedPeer } from '../../src/start';
+import { openDatabase } from '../../src/storage/database';
+import { EventStore } from '../../src/storage/events';
+import { signer, TestClient } from '../helpers/client';
+import { connectFrom } from '../helpers/nips';
+
+// Issue #13: reads run on worker threads, streamed and bounded, so one client's heavy read neither stalls the
+// others nor exhausts the heap.
+const OFF = { RATE_EVENTS_PER_IP: 0, RATE_EVENTS_PER_PUBKEY: 0, RATE_REQS_PER_IP: 0, RATE_COUNTS_PER_IP: 0, TRUSTED_PROXIES: '127.0.0.1' };
+const BASE = 1_700_000_000;
+const hex = (n: number) => n.toString(16).padStart(64, '0');
+const EMPTY = '6100000200'; // NIP-77: version 1, the whole range, no ids
+
+/** Stored events written straight into a new DATA_DIR (signatures are checked at EVENT, not on the way out). */
+function seeded(groups: { n: number; kind: number; content: number }[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'reads-'));
+  const db = openDatabase(databaseFile(dir));
+  const store = new EventStore(db);
+  let i = 0;
+  db.transaction(() => {
+    for (const g of groups) {
+      for (let j = 0; j < g.n; j++, i++) {
+        const e: NostrEvent = {
+          id: hex(i + 1), pubkey: hex(i % 50 + 1_000_000), created_at: BASE + i, kind: g.kind,
+          tags: [['t', `t${i % 7}`]], content: 'x'.repeat(g.content), sig: '0'.repeat(128),
+        };
+        store.insert(e, canonicalJson(e));
+      }
+    }
+  })();
+  db.close();
+  return dir;
+}
+
+async function peerOn(dir: string, env: ConfigInput): Promise<StartedPeer> {
+  return startPeer({ ...OFF, ...env, DATA_DIR: dir });
+}
+
+/** The heaviest COUNT: ten filters over the whole table, each counted before the union. */
+const heavyCount = Array.from({ length: 10 }, (_, i) => ({ since: BASE + i }));
+const heavyReq = Array.from({ length: 10 }, (_, i) => ({ since: BASE + i, limit: 5000 }));
+
+/** Every message of `clients`, in the order they arrived in this process. */
+function arrivals(clients: Record<string, TestClient>): string[] {
+  const seen: string[] = [];
+  for (const [name, c] of Object.entries(clients)) c.ws.on('message', (data) => seen.push(`${name} ${JSON.parse(data.toString())[0]}`));
+  return seen;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a heavy read does not stall another client', () => {
+  let dir: string;
+  let peer: StartedPeer;
+  beforeAll(async () => {
+    dir = seeded([{ n: 30_000, kind: 1, content: 100 }]);
+    peer = await peerOn(dir, { MAX_COUNT: 1_000_000 });
+  });
+  afterAll(async () => {
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [name, heavy, done] of [
+    ['COUNT with ten filters', ['COUNT', 'heavy', ...heavyCount], 'COUNT'],
+    ['REQ with ten filters of limit 5000', ['REQ', 'heavy', ...heavyReq], 'EOSE'],
+    ['NEG-OPEN {}', ['NEG-OPEN', 'heavy', {}, EMPTY], 'NEG-MSG'],
+  ] as const) {
+    it(`answers a light REQ while another client's ${name} is read`, async () => {
+      const hog = await connectFrom(peer.url, '10.0.0.1');
+      const light = await connectFrom(peer.url, '10.0.0.2');
+      const order = arrivals({ hog, light });
+      hog.send(heavy);
+      await sleep(20); // the heavy read is under way on the relay
+      expect((await light.req('light', { ids: [hex(5)] })).events.map((e) => e.id)).toEqual([hex(5)]);
+      await hog.next((m) => m[0] === done && m[1] === 'heavy', 20_000);
+      // Reads on the event loop answered the heavy one first, whatever its size.
+      expect(order.indexOf('light EOSE')).toBeLessThan(order.indexOf(`hog ${done}`));
+      await hog.close();
+      await light.close();
+    });
+  }
+
+  it('CLOSE during a running query cancels it: no event and no EOSE for it', async () => {
+    const c = await connectFrom(peer.url, '10.0.0.3');
+    c.send(['REQ', 'gone', ...heavyReq]);
+    c.send(['CLOSE', 'gone']);
+    await c.req('marker', { ids: [hex(1)] });
+    await sleep(1500); // past the heavy query's time
+    expect(c.messages.filter((m) => m[1] === 'gone')).toEqual([]);
+    await c.close();
+  });
+
+  it('a live event committed while the stored answer is read comes once, never lost', async () => {
+    const reader = await connectFrom(peer.url, '10.0.0.4');
+    const writer = await connectFrom(peer.url, '10.0.0.5');
+    const s = signer();
+    const e = s.sign({ kind: 1, content: 'while reading', created_at: BASE + 40_000 });
+    reader.send(['REQ', 'all', ...heavyReq.slice(1), { authors: [s.pubkey] }]);
+    expect((await writer.publish(e))[2]).toBe(true);
+    await reader.next((m) => m[0] === 'EOSE' && m[1] === 'all', 20_000);
+    await reader.req('marker', { ids: [hex(1)] });
+    const got = reader.messages.filter((m) => m[0] === 'EVENT' && m[1] === 'all' && (m[2] as NostrEvent).id === e.id);
+    expect(got).toHaveLength(1);
+    await reader.close();
+    await writer.close();
+  });
+});
+
+describe('a query past its time budget', () => {
+  let dir: string;
+  let peer: StartedPeer;
+  beforeAll(async () => {
+    dir = seeded([{ n: 30_000, kind: 1, content: 10 }]);
+    peer = await peerOn(dir, { MAX_COUNT: 1_000_000, READ_WORKERS: 1, READ_TIMEOUT_MS: 150, READ_QUEUE_PER_CLIENT: 1 });
+  });
+  afterAll(async () => {
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is stopped and answered CLOSED error:, and its worker replaced', async () => {
+    const c = await connectFrom(peer.url, '10.0.1.1');
+    c.send(['COUNT', 'slow', ...heavyCount]);
+    expect(await c.next((m) => m[1] === 'slow')).toEqual(['CLOSED', 'slow', expect.stringMatching(/^error: the query ran longer than 150 ms/)]);
+    // the only worker was ended: a fresh one answers
+    expect((await c.req('after', { ids: [hex(7)] })).events.map((e) => e.id)).toEqual([hex(7)]);
+    await c.close();
+  });
+
+  it('refuses a query beyond READ_QUEUE_PER_CLIENT with CLOSED rate-limited:, other clients unaffected', async () => {
+    const c = await connectFrom(peer.url, '10.0.1.2');
+    c.send(['COUNT', 'slow', ...heavyCount]);
+    expect((await c.req('more', { ids: [hex(7)] })).closed).toMatch(/^rate-limited: /);
+    const other = await connectFrom(peer.url, '10.0.1.3');
+    expect((await other.req('mine', { ids: [hex(8)] })).events).toHaveLength(1);
+    await c.next((m) => m[1] === 'slow');
+    await c.close();
+    await other.close();
+  });
+});
+
+describe('the bounds of one answer', () => {
+  let dir: string;
+  let peer: StartedPeer;
+  beforeAll(async () => {
+    dir = seeded([
+      { n: 300, kind: 1, content: 3000 },
+      { n: 300, kind: 7, content: 0 },
+      { n: 1000, kind: 30, content: 4000 },
+    ]);
+    peer = await peerOn(dir, {
+      READ_MAX_BYTES: 100_000, READ_MAX_ROWS: 50, NEGENTROPY_MAX_ITEMS_PER_IP: 30, NEGENTROPY_MAX_ITEMS_TOTAL: 100,
+    });
+  });
+  afterAll(async () => {
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('cuts an answer over READ_MAX_BYTES with CLOSED error:, and the relay goes on', async () => {
+    const c = await TestClient.connect(peer.url);
+    const r = await c.req('big', { kinds: [1], limit: 45 });
+    expect(r.closed).toMatch(/^error: the stored events are over 100000 bytes/);
+    expect(r.events.length).toBeGreaterThan(0);
+    expect(r.events.reduce((n, e) => n + canonicalJson(e).length, 0)).toBeLessThanOrEqual(100_000);
+    // newest first, as far as it went
+    expect(r.events.map((e) => e.created_at)).toEqual([...r.events.map((e) => e.created_at)].sort((a, b) => b - a));
+    expect((await c.req('small', { kinds: [1], limit: 2 })).events).toHaveLength(2);
+    await c.close();
+  });
+
+  it('cuts an answer over READ_MAX_ROWS with CLOSED error:', async () => {
+    const c = await TestClient.connect(peer.url);
+    const r = await c.req('rows', { kinds: [7], limit: 60 });
+    expect(r.closed).toMatch(/^error: more than 50 stored events match/);
+    expect((await c.req('fits', { kinds: [7], limit: 50 })).events).toHaveLength(50);
+    await c.close();
+  });
+
+  it('shares the NIP-77 budget per IP: one client cannot hold all of it', async () => {
+    const a = await connectFrom(peer.url, '10.0.2.1');
+    const b = await connectFrom(peer.url, '10.0.2.2');
+    const open = (c: TestClient, id: string, limit: number) => {
+      c.send(['NEG-OPEN', id, { kinds: [7], limit }, EMPTY]);
+      return c.next((m) => m[1] === id && (m[0] === 'NEG-MSG' || m[0] === 'NEG-ERR'));
+    };
+    expect((await open(a, 'a1', 30))[0]).toBe('NEG-MSG');
+    expect(await open(a, 'a2', 1)).toEqual(['NEG-ERR', 'a2', BUDGET_REFUSAL]);
+    const a2 = await connectFrom(peer.url, '10.0.2.1'); // another connection of the same IP shares its budget
+    expect(await open(a2, 'a3', 1)).toEqual(['NEG-ERR', 'a3', BUDGET_REFUSAL]);
+    expect((await open(b, 'b1', 30))[0]).toBe('NEG-MSG');
+    a.send(['NEG-CLOSE', 'a1']);
+    await a.req('marker', { ids: [hex(1)] }); // the NEG-CLOSE is through
+    expect((await open(a2, 'a4', 30))[0]).toBe('NEG-MSG');
+    for (const c of [a, a2, b]) await c.close();
+  });
+});
+
+describe('a slow reader', () => {
+  let dir: string;
+  let peer: StartedPeer;
+  beforeAll(async () => {
+    dir = seeded([{ n: 1000, kind: 1, content: 4000 }]);
+    peer = await peerOn(dir, { BACKPRESSURE_LIMIT: 1_048_576, READ_BATCH_BYTES: 16_384 });
+  });
+  afterAll(async () => {
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gets a 4 MB answer in batches as it reads, instead of being disconnected', async () => {
+    const c = await TestClient.connect(peer.url);
+    const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    c.send(['REQ', 'all', { kinds: [1], limit: 1000 }]);
+    await sleep(500); // the relay would have buffered the whole answer by now
+    socket.resume();
+    await c.next((m) => m[0] === 'EOSE' && m[1] === 'all', 20_000);
+    expect(c.messages.filter((m) => m[0] === 'EVENT')).toHaveLength(1000);
+    expect(c.closed).toBeUndefined();
+    await c.close();
+  });
+});
