@@ -74,8 +74,10 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
         }
         return true;
       };
-      conn.buffered = () => ws.getBufferedAmount();
+      // a closed uWS socket throws on any use: nothing is buffered for it, and nothing will drain
+      conn.buffered = () => (conn.open ? ws.getBufferedAmount() : 0);
       conn.whenDrained = (fn) => {
+        if (!conn.open) return;
         if (ws.getBufferedAmount() === 0) fn();
         else conn.drained.push(fn);
       };

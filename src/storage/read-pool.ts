@@ -44,6 +44,9 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
+/** Heap of one read worker: far above what one bounded job needs (a NEG-OPEN of 500,000 records: ~100 MB). */
+const WORKER_HEAP_MB = 512;
+
 let fromSources: { code: string; nativeBinding: string } | undefined;
 
 /**
@@ -158,7 +161,12 @@ export class ReadPool {
   private spawn(): Slot {
     const source = workerSource();
     const slot: Slot = {
-      worker: new Worker(source.file, { eval: source.eval, workerData: { file: this.file, nativeBinding: source.nativeBinding } }),
+      worker: new Worker(source.file, {
+        eval: source.eval,
+        workerData: { file: this.file, nativeBinding: source.nativeBinding },
+        // a read that outgrows this fails alone (ERR_WORKER_OUT_OF_MEMORY): its worker is replaced, the relay lives on
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      }),
       ready: false,
     };
     slot.worker.unref();
@@ -176,6 +184,11 @@ export class ReadPool {
       // A worker that failed (e.g. out of memory) is replaced like one that timed out.
       this.onError(err);
       this.replace(slot)?.reject(new Error(`read worker failed: ${err.message}`));
+    });
+    slot.worker.on('exit', (code) => {
+      if (this.closing || !this.slots.includes(slot)) return;
+      this.onError(new Error(`read worker exited with code ${code}`));
+      this.replace(slot)?.reject(new Error('read worker exited'));
     });
     return slot;
   }
@@ -196,6 +209,7 @@ export class ReadPool {
     if (i < 0) return undefined;
     slot.worker.removeAllListeners('message');
     slot.worker.removeAllListeners('error');
+    slot.worker.removeAllListeners('exit');
     slot.worker.on('error', () => {}); // a late failure of the ended worker concerns nobody
     void slot.worker.terminate();
     if (!this.closing) this.slots[i] = this.spawn();
