@@ -7,7 +7,7 @@ import { priceOf, type Prices } from '../payments/pricing';
 import type { EventStore } from '../storage/events';
 import { ReadPool, ReadRefused, ReadTimedOut } from '../storage/read-pool';
 import { LOST_MESSAGE, type WriteQueue, type WriteResult } from '../storage/write-queue';
-import { closedMessage, countMessage, eoseMessage, eventMessage, noticeMessage, okMessage } from './messages';
+import { closedMessage, countMessage, eventMessage, noticeMessage, okMessage } from './messages';
 import { authMessage, challengeOf, handleAuth } from './nip42';
 import { refuseEvent, refuseFilters } from './policies/policy';
 import { isParty, isProtectedDm, visibilityOf } from './policies/protected-dms';
@@ -110,6 +110,7 @@ export class Relay {
       afterWrites: (fn) => this.writer.afterPending(() => setImmediate(fn)),
       close: (sub, reason) => this.closeSub(sub.owner as Session, sub.id, reason),
       queried: (seconds) => this.observer?.reqQueried(seconds),
+      failed: (err) => this.log.error({ err }, 'query failed'),
     });
   }
 

@@ -21,11 +21,9 @@ export interface AnswerContext {
   close(sub: Subscription, reason: string): void;
   /** Seconds the keys of the answer took to read. */
   queried(seconds: number): void;
+  /** A read failed for a reason other than the pool's bounds (logged). */
+  failed(err: unknown): void;
 }
-
-/** The answer's failure as the client reads it: the pool's own reasons are already NIP-01 prefixed. */
-const reasonOf = (err: unknown): string =>
-  err instanceof ReadRefused || err instanceof ReadTimedOut ? err.message : 'error: could not run the query';
 
 /**
  * One REQ's stored events, read on the read workers and sent in NIP-01 order: stored events (newest first), EOSE,
@@ -102,7 +100,11 @@ export class StoredAnswer {
         if (!this.cancelled) then(value);
       },
       (err: unknown) => {
-        if (!this.cancelled) this.end(reasonOf(err));
+        if (this.cancelled) return;
+        // the pool's own reasons are already NIP-01 prefixed
+        if (err instanceof ReadRefused || err instanceof ReadTimedOut) return this.end(err.message);
+        this.ctx.failed(err);
+        this.end('error: could not run the query');
       },
     );
   }

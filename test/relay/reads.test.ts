@@ -58,17 +58,19 @@ function arrivals(clients: Record<string, TestClient>): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** 60,000 stored events, for the peers of the first two groups in turn. */
+let big: string;
+beforeAll(() => {
+  big = seeded([{ n: 60_000, kind: 1, content: 50 }]);
+});
+afterAll(() => rmSync(big, { recursive: true, force: true }));
+
 describe('a heavy read does not stall another client', () => {
-  let dir: string;
   let peer: StartedPeer;
   beforeAll(async () => {
-    dir = seeded([{ n: 30_000, kind: 1, content: 100 }]);
-    peer = await peerOn(dir, { MAX_COUNT: 1_000_000 });
+    peer = await peerOn(big, { MAX_COUNT: 1_000_000 });
   });
-  afterAll(async () => {
-    await peer.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => peer.stop());
 
   for (const [name, heavy, done] of [
     ['COUNT with ten filters', ['COUNT', 'heavy', ...heavyCount], 'COUNT'],
@@ -117,22 +119,17 @@ describe('a heavy read does not stall another client', () => {
   });
 });
 
-describe('a query past its time budget', () => {
-  let dir: string;
+describe('a query past its time budget, and the read queue', () => {
   let peer: StartedPeer;
   beforeAll(async () => {
-    dir = seeded([{ n: 30_000, kind: 1, content: 10 }]);
-    peer = await peerOn(dir, { MAX_COUNT: 1_000_000, READ_WORKERS: 1, READ_TIMEOUT_MS: 150, READ_QUEUE_PER_CLIENT: 1 });
+    peer = await peerOn(big, { MAX_COUNT: 1_000_000, READ_WORKERS: 1, READ_TIMEOUT_MS: 300, READ_QUEUE_PER_CLIENT: 1, READ_QUEUE_MAX: 1 });
   });
-  afterAll(async () => {
-    await peer.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => peer.stop());
 
   it('is stopped and answered CLOSED error:, and its worker replaced', async () => {
     const c = await connectFrom(peer.url, '10.0.1.1');
     c.send(['COUNT', 'slow', ...heavyCount]);
-    expect(await c.next((m) => m[1] === 'slow')).toEqual(['CLOSED', 'slow', expect.stringMatching(/^error: the query ran longer than 150 ms/)]);
+    expect(await c.next((m) => m[1] === 'slow')).toEqual(['CLOSED', 'slow', expect.stringMatching(/^error: the query ran longer than 300 ms/)]);
     // the only worker was ended: a fresh one answers
     expect((await c.req('after', { ids: [hex(7)] })).events.map((e) => e.id)).toEqual([hex(7)]);
     await c.close();
@@ -147,6 +144,18 @@ describe('a query past its time budget', () => {
     await c.next((m) => m[1] === 'slow');
     await c.close();
     await other.close();
+  });
+
+  it('refuses a query beyond READ_QUEUE_MAX waiting with CLOSED rate-limited:', async () => {
+    const [x, y, z] = await Promise.all(['10.0.1.4', '10.0.1.5', '10.0.1.6'].map((ip) => connectFrom(peer.url, ip)));
+    x.send(['COUNT', 'slow', ...heavyCount]); // runs on the only worker
+    await sleep(30);
+    y.send(['REQ', 'waits', { ids: [hex(9)] }]); // the one query allowed to wait
+    await sleep(30);
+    expect((await z.req('full', { ids: [hex(9)] })).closed).toMatch(/^rate-limited: the relay has too many queries waiting/);
+    expect((await y.next((m) => m[1] === 'waits'))[0]).toBe('EVENT');
+    await x.next((m) => m[1] === 'slow');
+    for (const c of [x, y, z]) await c.close();
   });
 });
 
