@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/load';
 import type { Filter } from '../nostr/filter';
 import type { Visibility } from '../storage/query';
+import type { RawsAnswer } from '../storage/read-jobs';
 import { ReadRefused, ReadTimedOut, type ReadPool, type ReadTicket } from '../storage/read-pool';
 import { eoseMessage, eventMessage } from './messages';
 import type { Subscriber, Subscription } from './subscriptions';
@@ -30,8 +31,9 @@ export interface AnswerContext {
  * then live ones. The subscription is live from the start, so no event committed meanwhile is lost: fan-out hands
  * such events to hold() until EOSE, and each is sent once, from the stored answer or after EOSE, never both.
  *
- * The worker first reads only the answer's keys (at most READ_MAX_ROWS); then the events themselves a batch of at
- * most READ_BATCH_BYTES at a time, the next batch only once the client has taken the last one (uWS drain), so
+ * The worker first reads only the answer's keys (at most READ_MAX_ROWS), with the first batch of events (most
+ * answers: one round trip); then the rest a batch of at most READ_BATCH_BYTES at a time, the next batch only once
+ * the client has taken the last one (uWS drain), so
  * one REQ holds one batch in memory whatever its size, and a slow reader slows only itself. An answer over
  * READ_MAX_BYTES or READ_MAX_ROWS is cut and ends with CLOSED `error:`. cancel() (CLOSE, a REQ replacing it, the
  * connection closing) stops it between batches.
@@ -67,12 +69,13 @@ export class StoredAnswer {
       now: Math.floor(Date.now() / 1000),
       visibility,
       maxRows: config.readMaxRows,
+      maxBytes: Math.min(config.readBatchBytes, config.readMaxBytes),
     };
     this.ask(this.ctx.reads.run(job, this.client), (keys) => {
       this.ctx.queried((performance.now() - started) / 1000);
       this.seqs = keys.seqs;
       this.cut = keys.cut;
-      this.next(0);
+      this.sendBatch(0, keys.first);
     });
   }
 
@@ -115,27 +118,31 @@ export class StoredAnswer {
     const { readMaxBytes, readBatchBytes } = this.ctx.config;
     if (this.bytes >= readMaxBytes) return this.end(this.overBytes());
     const job = { kind: 'raws' as const, seqs: this.seqs.slice(from, from + SEQS_PER_BATCH), maxBytes: Math.min(readBatchBytes, readMaxBytes - this.bytes) };
-    this.ask(this.ctx.reads.run(job, this.client, true), ({ raws, taken }) => {
-      for (const raw of raws) {
-        if (this.bytes + raw.length > readMaxBytes) return this.end(this.overBytes());
-        // canonical JSON starts with {"id":"<64 hex>"
-        const id = raw.slice(7, 71);
-        this.sent.add(id);
-        const held = this.live.get(id);
-        if (held !== undefined) {
-          this.live.delete(id);
-          this.liveBytes -= held.length;
-        }
-        this.bytes += raw.length;
-        if (!this.owner.send(eventMessage(this.sub.idJson, raw))) return this.cancel();
+    this.ask(this.ctx.reads.run(job, this.client, true), (batch) => this.sendBatch(from, batch));
+  }
+
+  /** Sends the batch read from key `from` on, then goes on with the next once the client has taken it. */
+  private sendBatch(from: number, { raws, taken }: RawsAnswer): void {
+    const { readMaxBytes, readBatchBytes } = this.ctx.config;
+    for (const raw of raws) {
+      if (this.bytes + raw.length > readMaxBytes) return this.end(this.overBytes());
+      // canonical JSON starts with {"id":"<64 hex>"
+      const id = raw.slice(7, 71);
+      this.sent.add(id);
+      const held = this.live.get(id);
+      if (held !== undefined) {
+        this.live.delete(id);
+        this.liveBytes -= held.length;
       }
-      const resume = () => {
-        if (!this.cancelled) this.next(from + taken);
-      };
-      // the next batch once this one is (mostly) taken: a slow reader holds at most about two batches
-      if (this.owner.whenDrained && (this.owner.buffered?.() ?? 0) > readBatchBytes) this.owner.whenDrained(resume);
-      else resume();
-    });
+      this.bytes += raw.length;
+      if (!this.owner.send(eventMessage(this.sub.idJson, raw))) return this.cancel();
+    }
+    const resume = () => {
+      if (!this.cancelled) this.next(from + taken);
+    };
+    // the next batch once this one is (mostly) taken: a slow reader holds at most about two batches
+    if (this.owner.whenDrained && (this.owner.buffered?.() ?? 0) > readBatchBytes) this.owner.whenDrained(resume);
+    else resume();
   }
 
   private overBytes(): string {

@@ -3,8 +3,8 @@ import type { Visibility } from './query';
 
 /** What the event loop asks a read worker (read-worker.ts) to do; each job is one bounded piece of work. */
 export type ReadJob =
-  /** A REQ's stored answer, as keys in serving order (EventReader.keys). */
-  | { kind: 'keys'; filters: Filter[]; defaultLimit: number; now: number; visibility?: Visibility; maxRows: number }
+  /** A REQ's stored answer, as keys in serving order (EventReader.keys), with its first batch (up to `maxBytes`). */
+  | { kind: 'keys'; filters: Filter[]; defaultLimit: number; now: number; visibility?: Visibility; maxRows: number; maxBytes: number }
   /** The next batch of a REQ's answer: raw JSON of `seqs` in order, up to `maxBytes` (EventReader.raws). */
   | { kind: 'raws'; seqs: Float64Array; maxBytes: number }
   /** NIP-45 COUNT. */
@@ -12,13 +12,15 @@ export type ReadJob =
   /** NIP-77: the record set of a NEG-OPEN, built and sorted on the worker. */
   | { kind: 'negentropy'; filter: Filter; limit: number; now: number; visibility?: Visibility };
 
-export interface KeysAnswer {
-  seqs: Float64Array;
-  cut: boolean;
-}
 export interface RawsAnswer {
   raws: string[];
   taken: number;
+}
+/** All the keys, and the first batch: most answers fit in it, so one round trip to the worker serves them. */
+export interface KeysAnswer {
+  seqs: Float64Array;
+  cut: boolean;
+  first: RawsAnswer;
 }
 export interface CountAnswer {
   count: number;

@@ -24,7 +24,7 @@ function run(job: ReadJob): [unknown, ArrayBuffer[]] {
     case 'keys': {
       const { seqs, cut } = reader.keys(job.filters, job.defaultLimit, job.now, job.visibility, job.maxRows);
       const array = Float64Array.from(seqs);
-      return [{ seqs: array, cut }, [array.buffer]];
+      return [{ seqs: array, cut, first: reader.raws(seqs, job.maxBytes) }, [array.buffer]];
     }
     case 'raws':
       return [reader.raws(job.seqs, job.maxBytes), []];
