@@ -33,10 +33,9 @@ export interface AnswerContext {
  *
  * The worker first reads only the answer's keys (at most READ_MAX_ROWS), with the first batch of events (most
  * answers: one round trip); then the rest a batch of at most READ_BATCH_BYTES at a time, the next batch only once
- * the client has taken the last one (uWS drain), so
- * one REQ holds one batch in memory whatever its size, and a slow reader slows only itself. An answer over
- * READ_MAX_BYTES or READ_MAX_ROWS is cut and ends with CLOSED `error:`. cancel() (CLOSE, a REQ replacing it, the
- * connection closing) stops it between batches.
+ * the client has taken the last one (uWS drain), so one REQ holds one batch in memory whatever its size, and a
+ * slow reader slows only itself. An answer over READ_MAX_BYTES or READ_MAX_ROWS is cut and ends with CLOSED
+ * `error:`. cancel() (CLOSE, a REQ replacing it, the connection closing) stops it between batches.
  */
 export class StoredAnswer {
   private ticket?: ReadTicket<unknown>;
