@@ -159,6 +159,27 @@ describe('a query past its time budget, and the read queue', () => {
   });
 });
 
+describe('live events held while the stored answer waits', () => {
+  let peer: StartedPeer;
+  beforeAll(async () => {
+    peer = await peerOn(big, { MAX_COUNT: 1_000_000, READ_WORKERS: 1, BACKPRESSURE_LIMIT: 65_536 });
+  });
+  afterAll(() => peer.stop());
+
+  it('are bounded like unsent bytes: past BACKPRESSURE_LIMIT the REQ ends with CLOSED error:', async () => {
+    const [hog, reader, writer] = await Promise.all(['10.0.3.1', '10.0.3.2', '10.0.3.3'].map((ip) => connectFrom(peer.url, ip)));
+    const s = signer();
+    hog.send(['COUNT', 'slow', ...heavyCount]); // holds the only worker
+    await sleep(30);
+    reader.send(['REQ', 'held', { authors: [s.pubkey] }]); // live at once, its stored answer waits for the worker
+    await sleep(30);
+    for (let i = 0; i < 10; i++) expect((await writer.publish(s.sign({ content: 'y'.repeat(8000) })))[2]).toBe(true);
+    expect(await reader.next((m) => m[1] === 'held')).toEqual(['CLOSED', 'held', expect.stringMatching(/^error: too many new events arrived/)]);
+    await hog.next((m) => m[1] === 'slow', 20_000);
+    for (const c of [hog, reader, writer]) await c.close();
+  });
+});
+
 describe('the bounds of one answer', () => {
   let dir: string;
   let peer: StartedPeer;
