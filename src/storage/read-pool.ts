@@ -91,7 +91,7 @@ export class ReadPool {
   private readonly perClient = new Map<string, number>();
   private queued = 0;
   private closing = false;
-  /** Workers ended for running past their time budget, since start (a metric). */
+  /** Jobs stopped at their time budget (their worker replaced), since start: nostr_read_overruns_total. */
   timeouts = 0;
 
   constructor(

@@ -132,6 +132,7 @@ describe('a query past its time budget, and the read queue', () => {
     expect(await c.next((m) => m[1] === 'slow')).toEqual(['CLOSED', 'slow', expect.stringMatching(/^error: the query ran longer than 300 ms/)]);
     // the only worker was ended: a fresh one answers
     expect((await c.req('after', { ids: [hex(7)] })).events.map((e) => e.id)).toEqual([hex(7)]);
+    expect(await (await fetch(`${peer.httpUrl}/metrics`)).text()).toMatch(/^nostr_read_overruns_total 1$/m);
     await c.close();
   });
 
