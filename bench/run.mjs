@@ -3,7 +3,7 @@
 //
 //   npm run build && npm run bench                        ours (from a copy of dist/) and strfry, 50k events
 //   npm run bench -- --events 5000                        small run, for debugging
-//   npm run bench -- --growth                             ingest + queries at 10k, 100k, 1M stored events
+//   npm run bench -- --growth                             ingest + queries + noisy neighbour at 10k, 100k, 1M events
 //   npm run bench -- --url ws://127.0.0.1:7777 [--pid N]  any running relay (RSS only with --pid)
 //   node bench/verify.mjs                                 signature verifier comparison (or --verify here)
 //
@@ -41,7 +41,7 @@ const HELP = `usage: node bench/run.mjs [options]
   --idle N               idle WebSockets to open (default 10000)
   --noisy-queries N      simple REQs timed while another client sends the heaviest reads (default 300)
   --scenarios LIST       any of ingest,queries,noisy,fanout,idle,coldstart (default all)
-  --growth               ingest + queries at 10k, 100k, 1M stored events (--sizes a,b,c to change)
+  --growth               ingest + queries + noisy neighbour at 10k, 100k, 1M stored events (--sizes a,b,c to change)
   --seed S               data set seed (default "${DEFAULT_SEED}")
   --verify               also run bench/verify.mjs (signature verifiers) and include its figures
   --keep                 keep the temporary data folders
@@ -93,7 +93,7 @@ const cfg = {
   keep: flag('--keep'),
 };
 const ALL = ['ingest', 'queries', 'noisy', 'fanout', 'idle', 'coldstart'];
-cfg.scenarios = opt('--scenarios', cfg.growth ? 'ingest,queries,coldstart' : ALL.join(',')).split(',');
+cfg.scenarios = opt('--scenarios', cfg.growth ? 'ingest,queries,noisy,coldstart' : ALL.join(',')).split(',');
 for (const s of cfg.scenarios) if (!ALL.includes(s)) die(`unknown scenario ${s}`);
 if (cfg.only && !['ours', 'strfry'].includes(cfg.only)) die('--only takes ours or strfry');
 if (cfg.url) {
@@ -499,7 +499,7 @@ const HEAVY = [
  * in turn) while another sends simple REQs (the `ids` shape), one in flight; their latency (REQ → EOSE) is the
  * figure. With reads on the event loop each simple REQ waits for the heavy read in progress.
  */
-async function noisy(url, ds, { noisyQueries }) {
+async function noisy(url, ds, upto, { noisyQueries }) {
   const [hog, light] = await Promise.all([connect(url), connect(url)]);
   const heavy = { REQ: 0, COUNT: 0, 'NEG-OPEN': 0, refused: 0 };
   let stop = false;
@@ -528,7 +528,7 @@ async function noisy(url, ds, { noisyQueries }) {
     }
   })();
   await sleep(200); // the first heavy read is under way
-  const list = makeQueries(ds, ds.n, noisyQueries * SHAPES.length, '/noisy').filter((q) => q.shape === 'ids').slice(0, noisyQueries);
+  const list = makeQueries(ds, upto, noisyQueries * SHAPES.length, '/noisy').filter((q) => q.shape === 'ids').slice(0, noisyQueries);
   const lat = [];
   let closed = 0;
   for (const [k, q] of list.entries()) {
@@ -896,6 +896,7 @@ async function benchOne(target, ds, notes) {
       rss.take();
       if (cfg.scenarios.includes('ingest')) point.ingest = await ingest(target.url, ds, from, size, { ...cfg, label: `${target.name} ingest ${from}→${size}` });
       if (cfg.scenarios.includes('queries')) point.queries = await queries(target.url, makeQueries(ds, size, cfg.queries), cfg, makeQueries(ds, size, WARMUP, '/warm-up'));
+      if (cfg.scenarios.includes('noisy')) point.noisy = await noisy(target.url, ds, size, cfg);
       point.peakRssMB = rss.take();
       const m = target.pid && procMem(target.pid);
       if (m) point.rssMB = +m.rss.toFixed(1);
@@ -906,7 +907,7 @@ async function benchOne(target, ds, notes) {
   } else {
     await step('ingest', () => ingest(target.url, ds, 0, ds.n, { ...cfg, label: `${target.name} ingest` }));
     await step('queries', () => queries(target.url, makeQueries(ds, ds.n, cfg.queries), cfg, makeQueries(ds, ds.n, WARMUP, '/warm-up')));
-    await step('noisy', () => noisy(target.url, ds, cfg));
+    await step('noisy', () => noisy(target.url, ds, ds.n, cfg));
     await step('fanout', () => fanout(target.url, cfg));
   }
   const m = target.pid && procMem(target.pid);
@@ -949,6 +950,7 @@ function rowsFor(results) {
       add(`@${sz} ingest OK true/false/missing`, (r) => r.growth?.[k]?.ingest && `${r.growth[k].ingest.ok_true}/${r.growth[k].ingest.ok_false}/${r.growth[k].ingest.missing}`);
       for (const p of ['p50', 'p95', 'p99']) add(`@${sz} query ${p} ms (all shapes)`, (r) => r.growth?.[k]?.queries?.all[p], 'lower');
       for (const s of SHAPES) add(`@${sz}   ${s} p50/p99 ms`, (r) => r.growth?.[k]?.queries?.shapes[s] && `${r.growth[k].queries.shapes[s].p50}/${r.growth[k].queries.shapes[s].p99}`);
+      add(`@${sz} noisy neighbour: simple REQ p99 ms`, (r) => r.growth?.[k]?.noisy?.latencyMs.p99, 'lower');
       add(`@${sz} RSS MB`, (r) => r.growth?.[k]?.rssMB, 'lower');
     }
   } else {
