@@ -93,6 +93,22 @@ describe('a heavy read does not stall another client', () => {
     });
   }
 
+  it("keeps a worker free of one client's queries: two heavy COUNTs at once do not hold both", async () => {
+    const hog = await connectFrom(peer.url, '10.0.0.6');
+    const light = await connectFrom(peer.url, '10.0.0.7');
+    await light.req('warm', { ids: [hex(5)] }); // the workers are up
+    const order = arrivals({ hog, light });
+    hog.send(['COUNT', 'h1', ...heavyCount]);
+    hog.send(['COUNT', 'h2', ...heavyCount]);
+    await sleep(50); // both are dispatched, as far as the workers allow
+    expect((await light.req('light', { ids: [hex(5)] })).events).toHaveLength(1);
+    await hog.next((m) => m[1] === 'h1', 20_000);
+    await hog.next((m) => m[1] === 'h2', 20_000);
+    expect(order.indexOf('light EOSE')).toBeLessThan(order.findIndex((m) => m.startsWith('hog ')));
+    await hog.close();
+    await light.close();
+  });
+
   it('CLOSE during a running query cancels it: no event and no EOSE for it', async () => {
     const c = await connectFrom(peer.url, '10.0.0.3');
     c.send(['REQ', 'gone', ...heavyReq]);
