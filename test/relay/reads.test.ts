@@ -45,6 +45,9 @@ async function peerOn(dir: string, env: ConfigInput): Promise<StartedPeer> {
 
 /** The heaviest COUNT: ten filters over the whole table, each counted before the union. */
 const heavyCount = Array.from({ length: 10 }, (_, i) => ({ since: BASE + i }));
+/** Four times as heavy (MAX_FILTERS 40): seconds even on an idle machine, for tests that need a worker held. */
+const HOLD_FILTERS = 40;
+const holdingCount = Array.from({ length: HOLD_FILTERS }, (_, i) => ({ since: BASE + i }));
 /** The heaviest REQ: ten filters whose matches SQLite must all gather and sort before the first of 5000 rows. */
 const TAGS = Array.from({ length: 7 }, (_, i) => `t${i}`);
 const heavyReq = Array.from({ length: 10 }, (_, i) => ({ '#t': TAGS, since: BASE + i, limit: 5000 }));
@@ -138,13 +141,13 @@ describe('a heavy read does not stall another client', () => {
 describe('a query past its time budget, and the read queue', () => {
   let peer: StartedPeer;
   beforeAll(async () => {
-    peer = await peerOn(big, { MAX_COUNT: 1_000_000, READ_WORKERS: 1, READ_TIMEOUT_MS: 300, READ_QUEUE_PER_CLIENT: 1, READ_QUEUE_MAX: 1 });
+    peer = await peerOn(big, { MAX_COUNT: 1_000_000, MAX_FILTERS: HOLD_FILTERS, READ_WORKERS: 1, READ_TIMEOUT_MS: 300, READ_QUEUE_PER_CLIENT: 1, READ_QUEUE_MAX: 1 });
   });
   afterAll(() => peer.stop());
 
   it('is stopped and answered CLOSED error:, and its worker replaced', async () => {
     const c = await connectFrom(peer.url, '10.0.1.1');
-    c.send(['COUNT', 'slow', ...heavyCount]);
+    c.send(['COUNT', 'slow', ...holdingCount]);
     expect(await c.next((m) => m[1] === 'slow')).toEqual(['CLOSED', 'slow', expect.stringMatching(/^error: the query ran longer than 300 ms/)]);
     // the only worker was ended: a fresh one answers
     expect((await c.req('after', { ids: [hex(7)] })).events.map((e) => e.id)).toEqual([hex(7)]);
@@ -154,7 +157,7 @@ describe('a query past its time budget, and the read queue', () => {
 
   it('refuses a query beyond READ_QUEUE_PER_CLIENT with CLOSED rate-limited:, other clients unaffected', async () => {
     const c = await connectFrom(peer.url, '10.0.1.2');
-    c.send(['COUNT', 'slow', ...heavyCount]);
+    c.send(['COUNT', 'slow', ...holdingCount]);
     expect((await c.req('more', { ids: [hex(7)] })).closed).toMatch(/^rate-limited: /);
     const other = await connectFrom(peer.url, '10.0.1.3');
     expect((await other.req('mine', { ids: [hex(8)] })).events).toHaveLength(1);
@@ -165,7 +168,7 @@ describe('a query past its time budget, and the read queue', () => {
 
   it('refuses a query beyond READ_QUEUE_MAX waiting with CLOSED rate-limited:', async () => {
     const [x, y, z] = await Promise.all(['10.0.1.4', '10.0.1.5', '10.0.1.6'].map((ip) => connectFrom(peer.url, ip)));
-    x.send(['COUNT', 'slow', ...heavyCount]); // runs on the only worker
+    x.send(['COUNT', 'slow', ...holdingCount]); // runs on the only worker
     await sleep(30);
     y.send(['REQ', 'waits', { ids: [hex(9)] }]); // the one query allowed to wait
     await sleep(30);
@@ -179,14 +182,14 @@ describe('a query past its time budget, and the read queue', () => {
 describe('live events held while the stored answer waits', () => {
   let peer: StartedPeer;
   beforeAll(async () => {
-    peer = await peerOn(big, { MAX_COUNT: 1_000_000, READ_WORKERS: 1, BACKPRESSURE_LIMIT: 65_536 });
+    peer = await peerOn(big, { MAX_COUNT: 1_000_000, MAX_FILTERS: HOLD_FILTERS, READ_WORKERS: 1, BACKPRESSURE_LIMIT: 65_536 });
   });
   afterAll(() => peer.stop());
 
   it('are bounded like unsent bytes: past BACKPRESSURE_LIMIT the REQ ends with CLOSED error:', async () => {
     const [hog, reader, writer] = await Promise.all(['10.0.3.1', '10.0.3.2', '10.0.3.3'].map((ip) => connectFrom(peer.url, ip)));
     const s = signer();
-    hog.send(['COUNT', 'slow', ...heavyCount]); // holds the only worker
+    hog.send(['COUNT', 'slow', ...holdingCount]); // holds the only worker
     await sleep(30);
     reader.send(['REQ', 'held', { authors: [s.pubkey] }]); // live at once, its stored answer waits for the worker
     await sleep(30);
