@@ -348,7 +348,7 @@ export const settings = {
   readQueuePerClient: {
     env: 'READ_QUEUE_PER_CLIENT',
     default: '64',
-    description: 'queries one client IP may have waiting or running; beyond, CLOSED/NEG-ERR rate-limited:',
+    description: 'queries one client IP may have in progress (waiting, running, or a REQ whose stored events are still being sent); beyond, CLOSED/NEG-ERR rate-limited:',
     parse: int(1, 1_000_000),
   },
   readMaxRows: {

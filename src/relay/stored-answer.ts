@@ -39,6 +39,8 @@ export interface AnswerContext {
  */
 export class StoredAnswer {
   private ticket?: ReadTicket<unknown>;
+  /** The keys' job, which holds this REQ's place in its client's share of the read queue until it ends. */
+  private place?: ReadTicket<unknown>;
   private cancelled = false;
   /** Live events that arrived while the stored ones were being sent, by id, in arrival order. */
   private readonly live = new Map<string, string>();
@@ -70,7 +72,9 @@ export class StoredAnswer {
       maxRows: config.readMaxRows,
       maxBytes: Math.min(config.readBatchBytes, config.readMaxBytes),
     };
-    this.ask(this.ctx.reads.run(job, this.client), (keys) => {
+    const ticket = this.ctx.reads.run(job, this.client, { keepPlace: true });
+    this.place = ticket as ReadTicket<unknown>;
+    this.ask(ticket, (keys) => {
       this.ctx.queried((performance.now() - started) / 1000);
       this.seqs = keys.seqs;
       this.cut = keys.cut;
@@ -92,6 +96,7 @@ export class StoredAnswer {
   cancel(): void {
     this.cancelled = true;
     this.ticket?.cancel();
+    this.place?.leave();
     if (this.sub.held === this) this.sub.held = undefined;
   }
 
@@ -117,7 +122,7 @@ export class StoredAnswer {
     const { readMaxBytes, readBatchBytes } = this.ctx.config;
     if (this.bytes >= readMaxBytes) return this.end(this.overBytes());
     const job = { kind: 'raws' as const, seqs: this.seqs.slice(from, from + SEQS_PER_BATCH), maxBytes: Math.min(readBatchBytes, readMaxBytes - this.bytes) };
-    this.ask(this.ctx.reads.run(job, this.client, true), (batch) => this.sendBatch(from, batch));
+    this.ask(this.ctx.reads.run(job, this.client, { continuation: true }), (batch) => this.sendBatch(from, batch));
   }
 
   /** Sends the batch read from key `from` on, then goes on with the next once the client has taken it. */

@@ -26,6 +26,8 @@ export interface ReadTicket<T> {
   readonly answer: Promise<T>;
   /** Takes the job out of the queue; a job already running finishes (within its time budget) and is ignored. */
   cancel(): void;
+  /** A job run with `keepPlace`: frees its client's place (once; a refused job holds none). */
+  leave(): void;
 }
 
 interface Queued {
@@ -34,6 +36,10 @@ interface Queued {
   resolve(value: unknown): void;
   reject(err: Error): void;
   cancelled: boolean;
+  /** It counts against its client's READ_QUEUE_PER_CLIENT until leave(). */
+  placed: boolean;
+  /** Its place outlives the job (a REQ's, until its answer is sent): only the ticket's leave() frees it. */
+  keepPlace: boolean;
 }
 
 interface Slot {
@@ -80,8 +86,9 @@ function workerSource(): { file: string; eval: boolean; nativeBinding?: string }
  * Bounds: each job runs at most READ_TIMEOUT_MS; past it the worker is terminated (better-sqlite3 cannot
  * interrupt a statement) and a fresh one takes its place. Jobs wait in one queue per client, served round-robin
  * so a client with many heavy jobs does not delay the others; at most READ_QUEUE_MAX wait in all and
- * READ_QUEUE_PER_CLIENT per client (waiting or running), beyond which run() refuses (ReadRefused). Continuations
- * of an admitted job (the next batch of a REQ's answer) are never refused. One client runs on all workers but one
+ * READ_QUEUE_PER_CLIENT per client (waiting, running, or a REQ whose answer is still being sent), beyond which
+ * run() refuses (ReadRefused). Continuations of an admitted query (the next batch of a REQ's answer) are never
+ * refused. One client runs on all workers but one
  * at most, so with READ_WORKERS ≥ 2 another client's query never waits behind it.
  */
 export class ReadPool {
@@ -107,20 +114,29 @@ export class ReadPool {
     return this.queued;
   }
 
-  /** Queues a job for `client` (an IP, or a connection's own key). `continuation`: part of an admitted job. */
-  run<K extends ReadJob['kind']>(job: ReadJob & { kind: K }, client: string, continuation = false): ReadTicket<ReadAnswers[K]> {
+  /**
+   * Queues a job for `client` (an IP, or a connection's own key). `continuation`: part of an admitted query (never
+   * refused). `keepPlace`: the query goes on after this job (a REQ's answer is sent in batches), so it keeps its
+   * place in the client's share until the ticket's leave().
+   */
+  run<K extends ReadJob['kind']>(
+    job: ReadJob & { kind: K },
+    client: string,
+    { continuation = false, keepPlace = false } = {},
+  ): ReadTicket<ReadAnswers[K]> {
     let entry!: Queued;
     const answer = new Promise<ReadAnswers[K]>((resolve, reject) => {
-      entry = { job, client, resolve: resolve as (v: unknown) => void, reject, cancelled: false };
+      entry = { job, client, resolve: resolve as (v: unknown) => void, reject, cancelled: false, placed: false, keepPlace };
     });
     const mine = this.perClient.get(client) ?? 0;
     if (this.closing) entry.reject(new ReadRefused('error: the relay is shutting down'));
     else if (!continuation && this.queued >= this.limits.maxQueued) {
       entry.reject(new ReadRefused('rate-limited: the relay has too many queries waiting; try again shortly'));
     } else if (!continuation && mine >= this.limits.maxPerClient) {
-      entry.reject(new ReadRefused(`rate-limited: more than ${this.limits.maxPerClient} queries waiting or running for this client`));
+      entry.reject(new ReadRefused(`rate-limited: more than ${this.limits.maxPerClient} queries in progress for this client`));
     } else {
       this.perClient.set(client, mine + 1);
+      entry.placed = true;
       let q = this.queues.get(client);
       if (!q) this.queues.set(client, (q = []));
       q.push(entry);
@@ -138,9 +154,10 @@ export class ReadPool {
           q!.splice(i, 1);
           if (q!.length === 0) this.queues.delete(client);
           this.queued--;
-          this.release(client);
+          if (!entry.keepPlace) this.leave(entry);
         }
       },
+      leave: () => this.leave(entry),
     };
   }
 
@@ -149,7 +166,7 @@ export class ReadPool {
     this.closing = true;
     for (const [client, q] of this.queues) {
       for (const e of q) {
-        this.release(client);
+        this.leave(e);
         e.reject(new ReadRefused('error: the relay is shutting down'));
       }
     }
@@ -198,7 +215,7 @@ export class ReadPool {
     const job = slot.running;
     clearTimeout(slot.timer);
     slot.running = slot.timer = undefined;
-    if (job) this.release(job.client);
+    if (job && !job.keepPlace) this.leave(job);
     this.dispatch();
     return job && !job.cancelled ? job : undefined;
   }
@@ -217,7 +234,11 @@ export class ReadPool {
     return this.finish(slot);
   }
 
-  private release(client: string): void {
+  /** Frees the place a job holds in its client's share. */
+  private leave(entry: Queued): void {
+    if (!entry.placed) return;
+    entry.placed = false;
+    const client = entry.client;
     const n = (this.perClient.get(client) ?? 1) - 1;
     if (n > 0) this.perClient.set(client, n);
     else this.perClient.delete(client);

@@ -158,7 +158,7 @@ describe('a query past its time budget, and the read queue', () => {
   it('refuses a query beyond READ_QUEUE_PER_CLIENT with CLOSED rate-limited:, other clients unaffected', async () => {
     const c = await connectFrom(peer.url, '10.0.1.2');
     c.send(['COUNT', 'slow', ...holdingCount]);
-    expect((await c.req('more', { ids: [hex(7)] })).closed).toMatch(/^rate-limited: /);
+    expect((await c.req('more', { ids: [hex(7)] })).closed).toMatch(/^rate-limited: more than 1 queries in progress/);
     const other = await connectFrom(peer.url, '10.0.1.3');
     expect((await other.req('mine', { ids: [hex(8)] })).events).toHaveLength(1);
     await c.next((m) => m[1] === 'slow');
@@ -262,23 +262,28 @@ describe('a slow reader', () => {
   let peer: StartedPeer;
   beforeAll(async () => {
     dir = seeded([{ n: 3000, kind: 1, content: 5000 }]);
-    peer = await peerOn(dir, { BACKPRESSURE_LIMIT: 65_536, READ_BATCH_BYTES: 16_384 });
+    peer = await peerOn(dir, { BACKPRESSURE_LIMIT: 65_536, READ_BATCH_BYTES: 16_384, READ_QUEUE_PER_CLIENT: 1 });
   });
   afterAll(async () => {
     await peer.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gets a 15 MB answer in batches as it reads, instead of being disconnected', async () => {
-    const c = await TestClient.connect(peer.url);
+  it('gets a 15 MB answer in batches as it reads, instead of being disconnected; the REQ holds its IP\'s place meanwhile', async () => {
+    const c = await connectFrom(peer.url, '10.0.4.1');
     const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     socket.pause();
     c.send(['REQ', 'all', { kinds: [1], limit: 3000 }]);
     await sleep(500); // the relay would have buffered the whole answer by now
+    // READ_QUEUE_PER_CLIENT 1: the answer being sent is the one query this IP may have in progress
+    const same = await connectFrom(peer.url, '10.0.4.1');
+    expect((await same.req('more', { kinds: [1], limit: 1 })).closed).toMatch(/^rate-limited: more than 1 queries in progress/);
     socket.resume();
     await c.next((m) => m[0] === 'EOSE' && m[1] === 'all', 20_000);
     expect(c.messages.filter((m) => m[0] === 'EVENT')).toHaveLength(3000);
     expect(c.closed).toBeUndefined();
+    expect((await same.req('now', { kinds: [1], limit: 1 })).events).toHaveLength(1);
     await c.close();
+    await same.close();
   });
 });
