@@ -211,6 +211,7 @@ describe('the bounds of one answer', () => {
     ]);
     peer = await peerOn(dir, {
       READ_MAX_BYTES: 100_000, READ_MAX_ROWS: 50, NEGENTROPY_MAX_ITEMS_PER_IP: 30, NEGENTROPY_MAX_ITEMS_TOTAL: 100,
+      READ_QUEUE_PER_CLIENT: 2,
     });
   });
   afterAll(async () => {
@@ -235,6 +236,23 @@ describe('the bounds of one answer', () => {
     const r = await c.req('rows', { kinds: [7], limit: 60 });
     expect(r.closed).toMatch(/^error: more than 50 stored events match/);
     expect((await c.req('fits', { kinds: [7], limit: 50 })).events).toHaveLength(50);
+    await c.close();
+  });
+
+  it('gives a query\'s place back however it ends: EOSE, CLOSED at a cap, CLOSE, COUNT, NEG-OPEN', async () => {
+    const c = await connectFrom(peer.url, '10.0.2.9');
+    for (let round = 0; round < 3; round++) {
+      expect((await c.req(`big${round}`, { kinds: [1], limit: 45 })).closed).toMatch(/^error: /);
+      expect((await c.req(`rows${round}`, { kinds: [7], limit: 60 })).closed).toMatch(/^error: /);
+      c.send(['REQ', `gone${round}`, { kinds: [30], limit: 500 }]);
+      c.send(['CLOSE', `gone${round}`]);
+      c.send(['COUNT', `n${round}`, { kinds: [7] }]);
+      expect(await c.next((m) => m[1] === `n${round}`)).toEqual(['COUNT', `n${round}`, { count: 300 }]);
+      c.send(['NEG-OPEN', `neg${round}`, { kinds: [7], limit: 5 }, EMPTY]);
+      expect((await c.next((m) => m[1] === `neg${round}`))[0]).toBe('NEG-MSG');
+      c.send(['NEG-CLOSE', `neg${round}`]);
+      expect((await c.req(`ok${round}`, { kinds: [7], limit: 3 })).events).toHaveLength(3);
+    }
     await c.close();
   });
 
