@@ -52,6 +52,8 @@ interface Slot {
 
 /** Heap of one read worker: far above what one bounded job needs (a NEG-OPEN of 500,000 records: ~100 MB). */
 const WORKER_HEAP_MB = 512;
+/** Pause before replacing a worker that failed while starting. */
+const RESPAWN_PAUSE_MS = 1000;
 
 let fromSources: { code: string; nativeBinding: string } | undefined;
 
@@ -229,8 +231,15 @@ export class ReadPool {
     slot.worker.removeAllListeners('exit');
     slot.worker.on('error', () => {}); // a late failure of the ended worker concerns nobody
     void slot.worker.terminate();
-    if (!this.closing) this.slots[i] = this.spawn();
-    else this.slots.splice(i, 1);
+    if (this.closing) this.slots.splice(i, 1);
+    else if (slot.ready) this.slots[i] = this.spawn();
+    else {
+      // It failed before it could read (e.g. the database cannot be opened): retry at a pace, not in a tight loop.
+      this.slots.splice(i, 1);
+      setTimeout(() => {
+        if (!this.closing) this.slots.push(this.spawn());
+      }, RESPAWN_PAUSE_MS).unref();
+    }
     return this.finish(slot);
   }
 
