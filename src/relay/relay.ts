@@ -111,6 +111,7 @@ export class Relay {
       close: (sub, reason) => this.closeSub(sub.owner as Session, sub.id, reason),
       queried: (seconds) => this.observer?.reqQueried(seconds),
       failed: (err) => this.log.error({ err }, 'query failed'),
+      delivered: () => this.counters.fanout++,
     });
   }
 

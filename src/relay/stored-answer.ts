@@ -24,6 +24,8 @@ export interface AnswerContext {
   queried(seconds: number): void;
   /** A read failed for a reason other than the pool's bounds (logged). */
   failed(err: unknown): void;
+  /** A held live event was delivered after EOSE (a fan-out delivery, late). */
+  delivered(): void;
 }
 
 /**
@@ -157,7 +159,10 @@ export class StoredAnswer {
     if (this.cut) return this.end(`error: more than ${this.ctx.config.readMaxRows} stored events match; ask with smaller limits`);
     this.cancel();
     if (!this.owner.send(eoseMessage(this.sub.idJson))) return;
-    for (const raw of this.live.values()) if (!this.owner.send(eventMessage(this.sub.idJson, raw))) return;
+    for (const raw of this.live.values()) {
+      if (!this.owner.send(eventMessage(this.sub.idJson, raw))) return;
+      this.ctx.delivered();
+    }
     this.live.clear();
     // An event in the answer may be committed but not yet fanned out: that fan-out must skip it.
     if (this.ctx.writesPending() > 0 && this.sent.size > 0) {
