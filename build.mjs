@@ -85,6 +85,19 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
+// The read workers (src/storage/read-pool.ts): REQ, COUNT, NEG-OPEN and search off the event loop.
+await esbuild.build({
+  entryPoints: ['src/storage/read-worker.ts'],
+  outfile: 'dist/read-worker.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 copyFileSync(path.join('node_modules/uWebSockets.js/dist/bin', uwsBinary), path.join('dist', uwsBinary));
 copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), 'dist/better_sqlite3.node');
 copyFileSync(path.join(path.dirname(require.resolve('tiny-secp256k1')), '..', 'secp256k1.wasm'), 'dist/secp256k1.wasm');
@@ -96,4 +109,4 @@ if (nativeProblem) console.warn(`native verifier not built (${nativeProblem}); t
 else copyFileSync('native/secp256k1/build/Release/nostr_secp256k1.node', 'dist/nostr_secp256k1.node');
 // The repo is "type": "module"; dist/ is CommonJS wherever it is copied.
 writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-console.log(`built dist/peer.js (${pkg.version}) with checkpoint-worker.js, ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/, dashboard/`);
+console.log(`built dist/peer.js (${pkg.version}) with checkpoint-worker.js, read-worker.js, ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/, dashboard/`);

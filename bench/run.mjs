@@ -3,7 +3,7 @@
 //
 //   npm run build && npm run bench                        ours (from a copy of dist/) and strfry, 50k events
 //   npm run bench -- --events 5000                        small run, for debugging
-//   npm run bench -- --growth                             ingest + queries at 10k, 100k, 1M stored events
+//   npm run bench -- --growth                             ingest + queries + noisy neighbour at 10k, 100k, 1M events
 //   npm run bench -- --url ws://127.0.0.1:7777 [--pid N]  any running relay (RSS only with --pid)
 //   node bench/verify.mjs                                 signature verifier comparison (or --verify here)
 //
@@ -39,8 +39,9 @@ const HELP = `usage: node bench/run.mjs [options]
   --fanout-events N      events published to them (default 200)
   --fanout-interval MS   pause between published events (default 20; 0 = one burst)
   --idle N               idle WebSockets to open (default 10000)
-  --scenarios LIST       any of ingest,queries,fanout,idle,coldstart (default all)
-  --growth               ingest + queries at 10k, 100k, 1M stored events (--sizes a,b,c to change)
+  --noisy-queries N      simple REQs timed while another client sends the heaviest reads (default 300)
+  --scenarios LIST       any of ingest,queries,noisy,fanout,idle,coldstart (default all)
+  --growth               ingest + queries + noisy neighbour at 10k, 100k, 1M stored events (--sizes a,b,c to change)
   --seed S               data set seed (default "${DEFAULT_SEED}")
   --verify               also run bench/verify.mjs (signature verifiers) and include its figures
   --keep                 keep the temporary data folders
@@ -68,7 +69,7 @@ function die(msg) {
   process.exit(2);
 }
 const known = new Set(['--url', '--pid', '--only', '--events', '--conns', '--window', '--queries', '--query-conns', '--subscribers',
-  '--fanout-events', '--fanout-interval', '--idle', '--scenarios', '--growth', '--sizes', '--seed', '--verify', '--keep']);
+  '--fanout-events', '--fanout-interval', '--idle', '--noisy-queries', '--scenarios', '--growth', '--sizes', '--seed', '--verify', '--keep']);
 for (const a of argv) if (a.startsWith('--') && !known.has(a)) die(`unknown option ${a} (see --help)`);
 
 const cfg = {
@@ -84,14 +85,15 @@ const cfg = {
   fanoutEvents: num('--fanout-events', 200, 1),
   fanoutInterval: num('--fanout-interval', 20, 0),
   idle: num('--idle', 10_000, 0),
+  noisyQueries: num('--noisy-queries', 300, 1),
   growth: flag('--growth'),
   sizes: (opt('--sizes', '10000,100000,1000000')).split(',').map(Number),
   seed: opt('--seed', DEFAULT_SEED),
   verify: flag('--verify'),
   keep: flag('--keep'),
 };
-const ALL = ['ingest', 'queries', 'fanout', 'idle', 'coldstart'];
-cfg.scenarios = opt('--scenarios', cfg.growth ? 'ingest,queries,coldstart' : ALL.join(',')).split(',');
+const ALL = ['ingest', 'queries', 'noisy', 'fanout', 'idle', 'coldstart'];
+cfg.scenarios = opt('--scenarios', cfg.growth ? 'ingest,queries,noisy,coldstart' : ALL.join(',')).split(',');
 for (const s of cfg.scenarios) if (!ALL.includes(s)) die(`unknown scenario ${s}`);
 if (cfg.only && !['ours', 'strfry'].includes(cfg.only)) die('--only takes ours or strfry');
 if (cfg.url) {
@@ -481,6 +483,81 @@ async function queries(url, list, { queryConns }, warmup = []) {
   };
 }
 
+/**
+ * The heaviest reads one client may legally send (defaults: MAX_FILTERS 10, MAX_LIMIT 5000): a REQ of ten
+ * overlapping filters, a COUNT of ten filters over the whole table, a NEG-OPEN of everything. Each ends at one of
+ * `ends` (or after 60 s).
+ */
+const HEAVY = [
+  { msg: (k) => `["REQ","hog${k}",${Array.from({ length: 10 }, (_, i) => JSON.stringify({ limit: 5000, since: i })).join(',')}]`, ends: ['EOSE', 'CLOSED', 'NOTICE'] },
+  { msg: (k) => `["COUNT","hog${k}",${Array.from({ length: 10 }, (_, i) => JSON.stringify({ since: i })).join(',')}]`, ends: ['COUNT', 'CLOSED', 'NOTICE'] },
+  { msg: (k) => `["NEG-OPEN","hog${k}",{},"6100000200"]`, ends: ['NEG-MSG', 'NEG-ERR', 'NOTICE'] },
+];
+
+/**
+ * Noisy neighbour: one connection sends the heaviest reads back to back (one in flight, REQ → COUNT → NEG-OPEN
+ * in turn) while another sends simple REQs (the `ids` shape), one in flight; their latency (REQ → EOSE) is the
+ * figure. With reads on the event loop each simple REQ waits for the heavy read in progress.
+ */
+async function noisy(url, ds, upto, { noisyQueries }) {
+  const [hog, light] = await Promise.all([connect(url), connect(url)]);
+  const heavy = { REQ: 0, COUNT: 0, 'NEG-OPEN': 0, refused: 0 };
+  let stop = false;
+  const hogDone = (async () => {
+    for (let k = 0; !stop; k++) {
+      const h = HEAVY[k % HEAVY.length];
+      const name = ['REQ', 'COUNT', 'NEG-OPEN'][k % HEAVY.length];
+      await new Promise((resolve) => {
+        const onMessage = (buf) => {
+          const end = h.ends.find((t) => isType(buf, t));
+          if (!end) return;
+          if (end === h.ends[0]) heavy[name]++;
+          else heavy.refused++;
+          done();
+        };
+        const timer = setTimeout(() => done(), 60_000);
+        const done = () => {
+          clearTimeout(timer);
+          hog.off('message', onMessage);
+          hog.send(name === 'NEG-OPEN' ? `["NEG-CLOSE","hog${k}"]` : `["CLOSE","hog${k}"]`);
+          resolve();
+        };
+        hog.on('message', onMessage);
+        hog.send(h.msg(k));
+      });
+    }
+  })();
+  await sleep(200); // the first heavy read is under way
+  const list = makeQueries(ds, upto, noisyQueries * SHAPES.length, '/noisy').filter((q) => q.shape === 'ids').slice(0, noisyQueries);
+  const lat = [];
+  let closed = 0;
+  for (const [k, q] of list.entries()) {
+    await new Promise((resolve) => {
+      const eose = Buffer.from(`["EOSE","n${k}"]`);
+      const t = now();
+      const onMessage = (buf) => {
+        if (buf.equals(eose)) end(true);
+        else if (isType(buf, 'CLOSED')) end(false);
+      };
+      const timer = setTimeout(() => end(false), 15_000);
+      const end = (ok) => {
+        clearTimeout(timer);
+        light.off('message', onMessage);
+        if (ok) lat.push(now() - t);
+        else closed++;
+        light.send(`["CLOSE","n${k}"]`);
+        resolve();
+      };
+      light.on('message', onMessage);
+      light.send(`["REQ","n${k}",${q.json}]`);
+    });
+  }
+  stop = true;
+  await hogDone;
+  closeAll([hog, light]);
+  return { queries: list.length, answered: lat.length, closed, latencyMs: dist(lat), heavy };
+}
+
 /** Subscribers each with a REQ matching one author's kind-1 events; that author publishes; every delivery is timed. */
 async function fanout(url, { subscribers, fanoutEvents, fanoutInterval }) {
   const sk = createHash('sha256').update(`fanout/${randomBytes(8).toString('hex')}`).digest();
@@ -819,6 +896,7 @@ async function benchOne(target, ds, notes) {
       rss.take();
       if (cfg.scenarios.includes('ingest')) point.ingest = await ingest(target.url, ds, from, size, { ...cfg, label: `${target.name} ingest ${from}→${size}` });
       if (cfg.scenarios.includes('queries')) point.queries = await queries(target.url, makeQueries(ds, size, cfg.queries), cfg, makeQueries(ds, size, WARMUP, '/warm-up'));
+      if (cfg.scenarios.includes('noisy')) point.noisy = await noisy(target.url, ds, size, cfg);
       point.peakRssMB = rss.take();
       const m = target.pid && procMem(target.pid);
       if (m) point.rssMB = +m.rss.toFixed(1);
@@ -829,6 +907,7 @@ async function benchOne(target, ds, notes) {
   } else {
     await step('ingest', () => ingest(target.url, ds, 0, ds.n, { ...cfg, label: `${target.name} ingest` }));
     await step('queries', () => queries(target.url, makeQueries(ds, ds.n, cfg.queries), cfg, makeQueries(ds, ds.n, WARMUP, '/warm-up')));
+    await step('noisy', () => noisy(target.url, ds, ds.n, cfg));
     await step('fanout', () => fanout(target.url, cfg));
   }
   const m = target.pid && procMem(target.pid);
@@ -871,6 +950,7 @@ function rowsFor(results) {
       add(`@${sz} ingest OK true/false/missing`, (r) => r.growth?.[k]?.ingest && `${r.growth[k].ingest.ok_true}/${r.growth[k].ingest.ok_false}/${r.growth[k].ingest.missing}`);
       for (const p of ['p50', 'p95', 'p99']) add(`@${sz} query ${p} ms (all shapes)`, (r) => r.growth?.[k]?.queries?.all[p], 'lower');
       for (const s of SHAPES) add(`@${sz}   ${s} p50/p99 ms`, (r) => r.growth?.[k]?.queries?.shapes[s] && `${r.growth[k].queries.shapes[s].p50}/${r.growth[k].queries.shapes[s].p99}`);
+      add(`@${sz} noisy neighbour: simple REQ p99 ms`, (r) => r.growth?.[k]?.noisy?.latencyMs.p99, 'lower');
       add(`@${sz} RSS MB`, (r) => r.growth?.[k]?.rssMB, 'lower');
     }
   } else {
@@ -884,6 +964,9 @@ function rowsFor(results) {
       add(`  ${s} p50/p95/p99 ms`, (r) => r.queries?.shapes?.[s] && `${r.queries.shapes[s].p50}/${r.queries.shapes[s].p95}/${r.queries.shapes[s].p99}`);
       add(`  ${s} p99 ms`, `queries.shapes.${s}.p99`, 'lower');
     }
+    add('noisy neighbour: simple REQ p50 ms', 'noisy.latencyMs.p50', 'lower');
+    add('noisy neighbour: simple REQ p99 ms', 'noisy.latencyMs.p99', 'lower');
+    add('noisy neighbour: heavy REQ/COUNT/NEG-OPEN done', (r) => r.noisy?.heavy && `${r.noisy.heavy.REQ}/${r.noisy.heavy.COUNT}/${r.noisy.heavy['NEG-OPEN']}`);
     add('fan-out p50 ms', 'fanout.latencyMs.p50', 'lower');
     add('fan-out p99 ms', 'fanout.latencyMs.p99', 'lower');
     add('fan-out delivered/expected', (r) => r.fanout?.expected !== undefined && `${r.fanout.delivered}/${r.fanout.expected}`);

@@ -322,6 +322,12 @@ export const settings = {
     description: 'NIP-77: events held by all open NEG-OPEN sessions together (72 bytes each); beyond, NEG-OPEN gets NEG-ERR blocked',
     parse: int(1, 1_000_000_000),
   },
+  negentropyMaxItemsPerIp: {
+    env: 'NEGENTROPY_MAX_ITEMS_PER_IP',
+    default: '500000',
+    description: 'NIP-77: events held by the open NEG-OPEN sessions of one client IP, its share of NEGENTROPY_MAX_ITEMS_TOTAL; beyond, NEG-ERR blocked',
+    parse: int(1, 1_000_000_000),
+  },
   negentropyIdleSeconds: {
     env: 'NEGENTROPY_IDLE_SECONDS',
     default: '60',
@@ -379,6 +385,49 @@ export const settings = {
     default: '100000',
     description: 'NIP-45: COUNT counts up to this many events; beyond, it answers this number with approximate: true',
     parse: int(1),
+  },
+  // Reads (REQ, COUNT, NEG-OPEN, search) run on worker threads (src/storage/read-pool.ts), each bounded.
+  readWorkers: {
+    env: 'READ_WORKERS',
+    default: '2',
+    description: 'threads running REQ, COUNT, NEG-OPEN and search queries, each with its own read-only SQLite connection',
+    parse: int(1, 64),
+  },
+  readTimeoutMs: {
+    env: 'READ_TIMEOUT_MS',
+    default: '5000',
+    description: 'longest one query (or one batch of a REQ answer) may run; beyond, its worker is replaced and the client gets CLOSED/NEG-ERR error:',
+    parse: int(1, 600_000),
+  },
+  readQueueMax: {
+    env: 'READ_QUEUE_MAX',
+    default: '1000',
+    description: 'queries waiting for a read worker, all clients together; beyond, CLOSED/NEG-ERR rate-limited:',
+    parse: int(1, 1_000_000),
+  },
+  readQueuePerClient: {
+    env: 'READ_QUEUE_PER_CLIENT',
+    default: '64',
+    description: 'queries one client IP may have in progress (waiting, running, or a REQ whose stored events are still being sent); beyond, CLOSED/NEG-ERR rate-limited:',
+    parse: int(1, 1_000_000),
+  },
+  readMaxRows: {
+    env: 'READ_MAX_ROWS',
+    default: '50000',
+    description: 'stored events one REQ may read, all its filters together; beyond, the answer is cut and ends with CLOSED error:',
+    parse: int(1, 10_000_000),
+  },
+  readBatchBytes: {
+    env: 'READ_BATCH_BYTES',
+    default: '262144',
+    description: 'bytes of a REQ answer read and sent at a time; the next batch is read once the client has taken the last',
+    parse: int(1024, 64 * 1024 * 1024),
+  },
+  readMaxBytes: {
+    env: 'READ_MAX_BYTES',
+    default: '67108864',
+    description: 'bytes of stored events one REQ answer may carry; beyond, the answer is cut and ends with CLOSED error:',
+    parse: int(1024),
   },
   expiredPurgeInterval: {
     env: 'EXPIRED_PURGE_INTERVAL',

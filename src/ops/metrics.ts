@@ -134,6 +134,8 @@ export class PeerMetrics {
     mirror('nostr_write_batches_total', 'Group-commit transactions written.', () => s.writer.batches);
     gauge('nostr_write_queue_events', 'Events waiting for the next group commit.', () => s.writer.pending);
     gauge('nostr_signature_checks_pending', `EVENTs waiting for their signature check (refused past ${MAX_PENDING_CHECKS}).`, () => s.relay.signatureChecksPending);
+    gauge('nostr_read_queue_waiting', 'REQ, COUNT and NEG-OPEN reads waiting for a read worker (refused past READ_QUEUE_MAX).', () => s.relay.readPool().waiting);
+    mirror('nostr_read_overruns_total', 'Reads stopped at READ_TIMEOUT_MS (their worker replaced).', () => s.relay.readPool().timeouts);
     mirror('peer_wal_checkpoints_total', 'Copies of the WAL into the database file by the checkpointer thread.', s.checkpoints);
     this.registry.registerMetric(this.ingest as never);
     this.registry.registerMetric(this.query as never);

@@ -11,7 +11,7 @@ import { verifier } from '../nostr/verify';
 import { homePage } from '../relay/home-page';
 import { streamConnectionsPerPeer } from '../relay/policies/connection-policies';
 import { relayInfo } from '../relay/nip11';
-import { Relay } from '../relay/relay';
+import { Relay, readPoolFor } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
 import { Ledger } from '../ledger/ledger';
 import { billing } from '../payments/charge';
@@ -80,7 +80,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   committer.onCommit = () => checkpointer.committed();
   const writer = new WriteQueue(committer, store, billing(ledger), (err) => log.error({ err }, 'event write failed'));
   const prices = pricesFrom(config);
-  const relay = new Relay(config, store, writer, prices, log);
+  const reads = readPoolFor(databaseFile(config.dataDir), config, log);
+  const relay = new Relay(config, store, writer, prices, log, reads);
   // Packets in flight when the process stopped can no longer be fulfilled: their money goes back.
   const voided = ledger.voidAllPending();
   if (voided > 0) log.warn({ voided }, 'voided pending transfers left by the last run');
@@ -179,6 +180,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         await committer.settled();
         await nextTurn();
         ws.closeAll('restarting: relay is shutting down');
+        await reads.close();
         btp.closeAll();
         receiver.close();
         app.close();

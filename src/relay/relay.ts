@@ -5,14 +5,16 @@ import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForI
 import { VerifyQueue } from '../nostr/verify';
 import { priceOf, type Prices } from '../payments/pricing';
 import type { EventStore } from '../storage/events';
+import { ReadPool, ReadRefused, ReadTimedOut } from '../storage/read-pool';
 import { LOST_MESSAGE, type WriteQueue, type WriteResult } from '../storage/write-queue';
-import { closedMessage, countMessage, eoseMessage, eventMessage, noticeMessage, okMessage } from './messages';
+import { closedMessage, countMessage, eventMessage, noticeMessage, okMessage } from './messages';
 import { authMessage, challengeOf, handleAuth } from './nip42';
 import { refuseEvent, refuseFilters } from './policies/policy';
 import { isParty, isProtectedDm, visibilityOf } from './policies/protected-dms';
 import { relayPolicies, type RelayPolicies } from './policies/relay-policies';
 import { readFilters } from './read-filters';
 import { NegentropyHandler } from './negentropy';
+import { StoredAnswer, type AnswerContext } from './stored-answer';
 import { SubscriptionIndex, type Subscriber, type Subscription } from './subscriptions';
 
 /** One NIP-01 session: a WebSocket connection, or a stream of a paid STREAM connection. */
@@ -69,6 +71,9 @@ export class Relay {
   /** What EVENT, AUTH, REQ and COUNT are checked against (src/relay/policies), built from the settings. */
   readonly policies: RelayPolicies;
   private readonly signatures: VerifyQueue;
+  private answers?: AnswerContext;
+  private readonly sessionKeys = new WeakMap<Session, string>();
+  private sessionCount = 0;
 
   constructor(
     private readonly config: Config,
@@ -76,9 +81,39 @@ export class Relay {
     private readonly writer: WriteQueue,
     private readonly prices: Prices,
     private readonly log: Logger,
+    /** Where REQ, COUNT and NEG-OPEN read (launch.ts passes the peer's and closes it); made on first use if not. */
+    private reads?: ReadPool,
   ) {
     this.policies = relayPolicies(config);
     this.signatures = new VerifyQueue((err) => log.error({ err }, 'event handling failed'));
+  }
+
+  /** The read workers. */
+  readPool(): ReadPool {
+    return (this.reads ??= readPoolFor(this.store.file, this.config, this.log));
+  }
+
+  /** Whose share of the read queue and negentropy budget a session uses: its IP, or the session itself. */
+  readClient(session: Session): string {
+    if (session.ip !== undefined) return session.ip;
+    let key = this.sessionKeys.get(session);
+    if (!key) this.sessionKeys.set(session, (key = `session ${++this.sessionCount}`));
+    return key;
+  }
+
+  private answerContext(): AnswerContext {
+    return (this.answers ??= {
+      config: this.config,
+      reads: this.readPool(),
+      writesPending: () => this.writer.pending,
+      // A turn already committed but not yet on disk settles before its writes' own answers (promise reactions
+      // run in order), so the fan-out is sure to be past only on the next macrotask.
+      afterWrites: (fn) => this.writer.afterPending(() => setImmediate(fn)),
+      close: (sub, reason) => this.closeSub(sub.owner as Session, sub.id, reason),
+      queried: (seconds) => this.observer?.reqQueried(seconds),
+      failed: (err) => this.log.error({ err }, 'query failed'),
+      delivered: () => this.counters.fanout++,
+    });
   }
 
   /** EVENTs waiting for their signature check. */
@@ -136,12 +171,15 @@ export class Relay {
   }
 
   private negentropyHandler(): NegentropyHandler {
-    return (this.negentropy ??= new NegentropyHandler(this.config, this.store, this.log));
+    return (this.negentropy ??= new NegentropyHandler(this.config, this.readPool(), (s) => this.readClient(s), this.log));
   }
 
   /** Forgets a session's subscriptions and negentropy sessions (connection closed). */
   drop(session: Session): void {
-    for (const sub of session.subs.values()) this.subscriptions.remove(sub);
+    for (const sub of session.subs.values()) {
+      sub.held?.cancel();
+      this.subscriptions.remove(sub);
+    }
     session.subs.clear();
     this.negentropy?.drop(session);
   }
@@ -246,6 +284,7 @@ export class Relay {
     this.challengeIfNeeded(session, reason);
     const previous = session.subs.get(subId);
     if (previous) {
+      previous.held?.cancel();
       session.subs.delete(subId);
       this.subscriptions.remove(previous);
     }
@@ -269,29 +308,15 @@ export class Relay {
     if (!previous && session.subs.size >= this.config.maxSubscriptions) {
       return void session.send(closedMessage(subId, `restricted: more than ${this.config.maxSubscriptions} open subscriptions`));
     }
-    if (previous) this.subscriptions.remove(previous);
-
+    if (previous) {
+      previous.held?.cancel();
+      this.subscriptions.remove(previous);
+    }
+    // Live at once: events committed while the stored answer is read are held by it until EOSE (stored-answer.ts).
     const sub: Subscription = { owner: session, id: subId, idJson: JSON.stringify(subId), filters };
-    let stored: string[];
-    try {
-      const started = performance.now();
-      stored = this.store.query(filters, this.config.defaultLimit, undefined, this.visibility(session));
-      this.observer?.reqQueried((performance.now() - started) / 1000);
-    } catch (err) {
-      this.log.error({ err }, 'query failed');
-      session.subs.delete(subId);
-      return void session.send(closedMessage(subId, 'error: could not run the query'));
-    }
-    for (const raw of stored) session.send(eventMessage(sub.idJson, raw));
-    if (this.writer.pending > 0 && stored.length > 0) {
-      // canonical JSON starts with {"id":"<64 hex>"
-      sub.sentUncommitted = new Set(stored.map((raw) => raw.slice(7, 71)));
-      this.writer.afterPending(() => (sub.sentUncommitted = undefined));
-    }
-    // A reader too slow for its answer was disconnected on the way (backpressure): nothing to subscribe.
-    if (!session.send(eoseMessage(sub.idJson))) return void session.subs.delete(subId);
     session.subs.set(subId, sub);
     this.subscriptions.add(sub);
+    new StoredAnswer(this.answerContext(), session, sub, this.readClient(session)).start(filters, this.visibility(session));
   }
 
   /** NIP-45: the number of stored events matching any of the filters; no subscription is opened or closed. */
@@ -306,14 +331,17 @@ export class Relay {
     const { subId, filters } = read;
     const refusal = refuseFilters(this.policies.count, filters, session);
     if (refusal) return refuse(subId, refusal);
-    let counted: { count: number; capped: boolean };
-    try {
-      counted = this.store.countMatching(filters, this.config.maxCount, undefined, this.visibility(session));
-    } catch (err) {
-      this.log.error({ err }, 'count failed');
-      return refuse(subId, 'error: could not run the count');
-    }
-    session.send(countMessage(subId, counted.count, counted.capped));
+    const job = { kind: 'count' as const, filters, cap: this.config.maxCount, now: Math.floor(Date.now() / 1000), visibility: this.visibility(session) };
+    this.readPool()
+      .run(job, this.readClient(session))
+      .answer.then(
+        (counted) => session.send(countMessage(subId, counted.count, counted.capped)),
+        (err: unknown) => {
+          if (err instanceof ReadRefused || err instanceof ReadTimedOut) return refuse(subId, err.message);
+          this.log.error({ err }, 'count failed');
+          refuse(subId, 'error: could not run the count');
+        },
+      );
   }
 
   private onClose(session: Session, msg: unknown[]): void {
@@ -321,6 +349,7 @@ export class Relay {
     if (typeof subId !== 'string') return void session.send(noticeMessage('invalid: CLOSE needs a subscription id'));
     const sub = session.subs.get(subId);
     if (!sub) return;
+    sub.held?.cancel();
     session.subs.delete(subId);
     this.subscriptions.remove(sub);
   }
@@ -330,7 +359,20 @@ export class Relay {
     for (const sub of this.subscriptions.match(e)) {
       if (dm && !isParty(e, (sub.owner as Session).authed)) continue;
       if (sub.sentUncommitted?.has(e.id)) continue;
+      if (sub.held) {
+        sub.held.hold(e.id, raw);
+        continue;
+      }
       if (sub.owner.send(eventMessage(sub.idJson, raw))) this.counters.fanout++;
     }
   }
+}
+
+/** A read pool with the settings' limits. */
+export function readPoolFor(file: string, config: Config, log: Logger): ReadPool {
+  return new ReadPool(
+    file,
+    { workers: config.readWorkers, timeoutMs: config.readTimeoutMs, maxQueued: config.readQueueMax, maxPerClient: config.readQueuePerClient },
+    (err) => log.error({ err }, 'read worker failed'),
+  );
 }

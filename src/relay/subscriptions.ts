@@ -4,6 +4,10 @@ import { matchFilter, type Filter } from '../nostr/filter';
 export interface Subscriber {
   /** Delivers one relay message; returns false when the subscriber is gone. */
   send(message: string): boolean;
+  /** Bytes sent but not yet taken by the client; absent where the transport has no such measure. */
+  buffered?(): number;
+  /** Runs `fn` once the client has taken what was buffered (or at once when nothing is). */
+  whenDrained?(fn: () => void): void;
 }
 
 export interface Subscription {
@@ -13,10 +17,12 @@ export interface Subscription {
   idJson: string;
   filters: Filter[];
   /**
-   * Ids its stored answer already sent that were written but not yet committed when the REQ ran (the query sees
-   * its own connection's open group commit): their fan-out after the commit must not send them again.
+   * Ids its stored answer already sent while writes were in flight (committed, so read by the query, but not yet
+   * answered and fanned out): their fan-out must not send them again.
    */
   sentUncommitted?: Set<string>;
+  /** While its stored answer is being read and sent (relay/stored-answer.ts): fan-out holds live events here. */
+  held?: { hold(id: string, raw: string): void; cancel(): void };
 }
 
 type Entry = { sub: Subscription; filter: Filter };

@@ -14,6 +14,8 @@ interface Connection extends Session {
   host: string;
   open: boolean;
   ws?: uWS.WebSocket<{ conn: Connection }>;
+  /** Waiting for the client to take what is buffered (whenDrained). */
+  drained: (() => void)[];
 }
 
 export interface WebSocketRoute {
@@ -57,7 +59,7 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
         const headers: [string, string][] = refused.retryAfter ? [['Retry-After', String(refused.retryAfter)]] : [];
         return respondJson(res, refused.status, { error: refused.reason }, headers);
       }
-      const conn: Connection = { ip, host, open: true, subs: new Map<string, Subscription>(), send: () => false };
+      const conn: Connection = { ip, host, open: true, subs: new Map<string, Subscription>(), send: () => false, drained: [] };
       upgrade(res, req, context, { conn });
     },
     open: (ws) => {
@@ -71,6 +73,13 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
           return false;
         }
         return true;
+      };
+      // a closed uWS socket throws on any use: nothing is buffered for it, and nothing will drain
+      conn.buffered = () => (conn.open ? ws.getBufferedAmount() : 0);
+      conn.whenDrained = (fn) => {
+        if (!conn.open) return;
+        if (ws.getBufferedAmount() === 0) fn();
+        else conn.drained.push(fn);
       };
       connections.add(conn);
       perIp.set(conn.ip, (perIp.get(conn.ip) ?? 0) + 1);
@@ -93,9 +102,18 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
         conn.send(noticeMessage('error: internal error'));
       }
     },
+    // A stored answer waiting for the client to read (stored-answer.ts) goes on once half a batch is left unread.
+    drain: (ws) => {
+      const conn = ws.getUserData().conn;
+      if (conn.drained.length === 0 || ws.getBufferedAmount() > config.readBatchBytes / 2) return;
+      const waiting = conn.drained;
+      conn.drained = [];
+      for (const fn of waiting) fn();
+    },
     close: (ws) => {
       const conn = ws.getUserData().conn;
       conn.open = false;
+      conn.drained = [];
       connections.delete(conn);
       const left = (perIp.get(conn.ip) ?? 1) - 1;
       if (left > 0) perIp.set(conn.ip, left);

@@ -1,10 +1,10 @@
-import { LRUCache } from 'lru-cache';
 import type { Statement } from 'better-sqlite3';
 import { dTag, expirationOf, kindClass, type NostrEvent } from '../nostr/event';
-import { isEmptyFilter, type Filter } from '../nostr/filter';
+import type { Filter } from '../nostr/filter';
 import type { Db } from './database';
 import { Deletions } from './deletions';
-import { buildCount, buildQuery, type Visibility } from './query';
+import { buildQuery, type Visibility } from './query';
+import { EventReader } from './read-queries';
 import { SearchIndex } from './search-index';
 import { Vanish, VANISH_KIND, vanishRefusal } from './vanish';
 
@@ -31,10 +31,10 @@ export class EventStore {
   private readonly deletions: Deletions;
   private readonly vanish: Vanish;
   private readonly search: SearchIndex;
-  private readonly queries = new LRUCache<string, Statement>({ max: 500 });
   private readonly publicUrl: string;
   /** Set by the vanish purge: a request to vanish left older events to delete after its transaction. */
   onVanishBacklog?: () => void;
+  private readonly reader: EventReader;
 
   constructor(
     private readonly db: Db,
@@ -53,6 +53,12 @@ export class EventStore {
     this.deletions = new Deletions(db);
     this.vanish = new Vanish(db);
     this.search = new SearchIndex(db);
+    this.reader = new EventReader(db);
+  }
+
+  /** The database file, for the read workers' own connections. */
+  get file(): string {
+    return this.db.name;
   }
 
   /** Whether an event with this id is stored. */
@@ -114,46 +120,24 @@ export class EventStore {
   /**
    * Stored events matching any of the filters, newest first (ties: lowest id), each filter capped at its limit.
    * With a NIP-50 search among the filters, each filter's results keep their order (best ranked first) instead.
+   * The relay itself reads on its read workers (read-pool.ts) through the same EventReader.
    */
   query(filters: Filter[], defaultLimit: number, now = Math.floor(Date.now() / 1000), visibility?: Visibility): string[] {
-    const rows: [string, number, string][] = [];
-    let live = 0;
-    for (const f of filters) {
-      const limit = f.limit ?? defaultLimit;
-      if (limit === 0 || isEmptyFilter(f)) continue;
-      live++;
-      const q = buildQuery(f, limit, now, visibility);
-      rows.push(...(this.statement(q.sql).all(...q.params) as [string, number, string][]));
-    }
-    if (live <= 1) return rows.map((r) => r[2]);
-    const seen = new Set<string>();
-    const unique = rows.filter((r) => (seen.has(r[0]) ? false : (seen.add(r[0]), true)));
-    if (filters.some((f) => f.searchTerms)) return unique.map((r) => r[2]);
-    return unique.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map((r) => r[2]);
+    const { seqs } = this.reader.keys(filters, defaultLimit, now, visibility);
+    return this.reader.raws(seqs, Infinity).raws;
   }
 
-  /**
-   * NIP-45: how many stored events match any of the filters (`limit`s ignored), counting at most `cap`; `capped`
-   * when the cap was reached (the true number may be larger).
-   */
+  /** NIP-45: see EventReader.count. */
   countMatching(
     filters: Filter[],
     cap: number,
     now = Math.floor(Date.now() / 1000),
     visibility?: Visibility,
   ): { count: number; capped: boolean } {
-    const live = filters.filter((f) => !isEmptyFilter(f));
-    if (live.length === 0) return { count: 0, capped: false };
-    const q = buildCount(live, now, cap, visibility);
-    const count = this.statement(q.sql).get(...q.params) as [number];
-    return { count: count[0], capped: count[0] >= cap };
+    return this.reader.count(filters, cap, now, visibility);
   }
 
-  /**
-   * Visits (created_at, id) of the events a REQ with this filter and `limit` would serve, in its order (newest
-   * first, ties lowest id): the record set of NIP-77. The filter's own SELECT is wrapped so SQLite flattens it and
-   * reads only those two columns, never raw; rows are streamed, not collected. Returns how many it visited.
-   */
+  /** NIP-77: see EventReader.scanTimes. */
   scanTimes(
     f: Filter,
     limit: number,
@@ -161,28 +145,12 @@ export class EventStore {
     now = Math.floor(Date.now() / 1000),
     visibility?: Visibility,
   ): number {
-    if (limit === 0 || isEmptyFilter(f)) return 0;
-    const q = buildQuery(f, limit, now, visibility);
-    let n = 0;
-    for (const [createdAt, id] of this.statement(`SELECT created_at, id FROM (${q.sql})`).iterate(...q.params) as Iterable<[number, string]>) {
-      visit(createdAt, id);
-      n++;
-    }
-    return n;
+    return this.reader.scanTimes(f, limit, visit, now, visibility);
   }
 
   /** The plan SQLite picks for a filter: the tests hold every filter shape to an index. */
   explain(f: Filter, limit: number): string[] {
     const q = buildQuery(f, limit, 0);
     return (this.db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
-  }
-
-  private statement(sql: string): Statement {
-    let s = this.queries.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql).raw();
-      this.queries.set(sql, s);
-    }
-    return s;
   }
 }

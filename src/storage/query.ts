@@ -213,7 +213,7 @@ function newestByIndex(f: Filter, index: string, limit: number, now: number): Sq
   }
   return {
     sql:
-      `SELECT e.id, e.created_at, e.raw FROM events e WHERE e.seq IN ` +
+      `SELECT e.id, e.created_at, e.raw, e.seq FROM events e WHERE e.seq IN ` +
       `(SELECT seq ${matches} AND created_at >= coalesce((${cut}), ${Number.MIN_SAFE_INTEGER})) ` +
       'ORDER BY e.created_at DESC, e.id LIMIT ?',
     params: [...params, ...cutParams, limit],
@@ -221,15 +221,15 @@ function newestByIndex(f: Filter, index: string, limit: number, now: number): Sq
 }
 
 /**
- * Turns one filter into one SELECT of (id, created_at, raw), `limit` pushed into SQL: newest first, or for a
- * NIP-50 search best ranked first.
+ * Turns one filter into one SELECT of (id, created_at, raw, seq), `limit` pushed into SQL: newest first, or for a
+ * NIP-50 search best ranked first. Wrapped as `SELECT seq, … FROM (sql)` SQLite flattens it and never reads raw.
  */
 export function buildQuery(f: Filter, limit: number, now: number, visibility?: Visibility): SqlQuery {
   const index = coveringIndex(f, visibility);
   if (index) return newestByIndex(f, index, limit, now);
   const s = select(f, now, visibility);
   return {
-    sql: `SELECT e.id, e.created_at, e.raw FROM ${s.from} WHERE ${s.where.join(' AND ')} ORDER BY ${s.order} LIMIT ?`,
+    sql: `SELECT e.id, e.created_at, e.raw, e.seq FROM ${s.from} WHERE ${s.where.join(' AND ')} ORDER BY ${s.order} LIMIT ?`,
     params: [...s.params, limit],
   };
 }

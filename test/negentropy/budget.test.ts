@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load';
 import { canonicalJson, type NostrEvent } from '../../src/nostr/event';
 import { BUDGET_REFUSAL, NegentropyHandler } from '../../src/relay/negentropy';
-import type { Session } from '../../src/relay/relay';
+import { readPoolFor, type Session } from '../../src/relay/relay';
 import { startPeer, type StartedPeer } from '../../src/start';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { EventStore } from '../../src/storage/events';
+import type { ReadPool } from '../../src/storage/read-pool';
 import { signer, TestClient } from '../helpers/client';
 
 // NEGENTROPY_MAX_ITEMS_TOTAL: records held by all open sessions of a relay; NEGENTROPY_IDLE_SECONDS closes idle ones.
@@ -96,7 +97,17 @@ describe('NegentropyHandler.drop', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'neg-budget-'));
   let db: Db;
   let handler: NegentropyHandler;
+  let reads: ReadPool;
   const sent: string[] = [];
+  /** The records are read on a worker: waits for the answer to `subId`. */
+  const answered = async (subId: string) => {
+    for (let t = 0; t < 500; t++) {
+      const m = sent.map((x) => JSON.parse(x) as unknown[]).find((x) => x[1] === subId);
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`no answer to ${subId}`);
+  };
   const session = (): Session => ({ subs: new Map(), send: (m) => (sent.push(m), true) });
   beforeAll(() => {
     db = openDatabase(path.join(dir, 'n.sqlite'));
@@ -109,26 +120,39 @@ describe('NegentropyHandler.drop', () => {
       }
     })();
     const config = loadConfig({ DATA_DIR: dir, NEGENTROPY_MAX_ITEMS_TOTAL: 60, NEGENTROPY_IDLE_SECONDS: 3600 });
-    handler = new NegentropyHandler(config, store, pino({ level: 'silent' }));
+    const log = pino({ level: 'silent' });
+    reads = readPoolFor(store.file, config, log);
+    handler = new NegentropyHandler(config, reads, () => 'one client', log);
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await reads.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('releases every session of a connection', () => {
+  it('releases every session of a connection, and the records reserved by NEG-OPENs still being read', async () => {
     const [x, y] = [session(), session()];
     handler.handle(x, ['NEG-OPEN', 'a', { limit: 20 }, EMPTY]);
     handler.handle(x, ['NEG-OPEN', 'b', { limit: 30 }, EMPTY]);
     handler.handle(y, ['NEG-OPEN', 'c', { limit: 10 }, EMPTY]);
+    // reserved while being read
     expect(handler.itemsInUse).toBe(60);
     handler.handle(y, ['NEG-OPEN', 'd', { limit: 1 }, EMPTY]);
     expect(JSON.parse(sent.at(-1)!)).toEqual(['NEG-ERR', 'd', BUDGET_REFUSAL]);
+    await answered('a');
+    await answered('b');
     handler.drop(x);
     expect(handler.itemsInUse).toBe(10);
     handler.drop(x); // twice is harmless
-    handler.handle(y, ['NEG-OPEN', 'd', { limit: 40 }, EMPTY]);
-    expect(JSON.parse(sent.at(-1)!)[0]).toBe('NEG-MSG');
+    handler.handle(y, ['NEG-OPEN', 'd2', { limit: 40 }, EMPTY]);
+    expect((await answered('d2'))[0]).toBe('NEG-MSG');
+    expect((await answered('c'))[0]).toBe('NEG-MSG');
+    expect(handler.itemsInUse).toBe(50);
+    // dropped while its records are read: the reservation goes, the answer is never sent
+    const z = session();
+    handler.handle(z, ['NEG-OPEN', 'e', { limit: 5 }, EMPTY]);
+    expect(handler.itemsInUse).toBe(55);
+    handler.drop(z);
     expect(handler.itemsInUse).toBe(50);
     handler.drop(y);
     expect(handler.itemsInUse).toBe(0);

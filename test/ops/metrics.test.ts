@@ -63,6 +63,8 @@ describe('/metrics', () => {
       nostr_fanout_deliveries_total: 'counter',
       peer_database_size_bytes: 'gauge',
       nostr_signature_checks_pending: 'gauge',
+      nostr_read_queue_waiting: 'gauge',
+      nostr_read_overruns_total: 'counter',
       nostr_events_ephemeral_total: 'counter',
       peer_wal_checkpoints_total: 'counter',
       ilp_packets_total: 'counter',
@@ -104,6 +106,8 @@ describe('/metrics', () => {
     expect(value(m, 'nostr_fanout_deliveries_total')).toBe(3); // the two stored and the ephemeral one
     expect(value(m, 'peer_database_size_bytes', { file: 'main' })).toBeGreaterThan(0);
     expect(value(m, 'nostr_signature_checks_pending')).toBe(0);
+    expect(value(m, 'nostr_read_queue_waiting')).toBe(0);
+    expect(value(m, 'nostr_read_overruns_total')).toBe(0);
     // the checkpointer thread copies the WAL back shortly after commits
     let checkpoints = value(m, 'peer_wal_checkpoints_total');
     for (let i = 0; i < 40 && checkpoints === 0; i++) {

@@ -9,10 +9,11 @@ import { addId, subtractToBytes } from './sum256';
  * Memory: 8 + 32 + 32 bytes per item.
  */
 export class ItemSet {
+  /** The arrays are public so a set built on a read worker can be moved to the event loop without copying. */
   constructor(
-    private readonly timestamps: Float64Array,
-    private readonly ids: Buffer,
-    private readonly sums: Uint32Array,
+    readonly timestamps: Float64Array,
+    readonly ids: Buffer,
+    readonly sums: Uint32Array,
   ) {}
 
   get size(): number {

@@ -1,0 +1,111 @@
+import type { Statement } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
+import { isEmptyFilter, type Filter } from '../nostr/filter';
+import type { Db } from './database';
+import { buildCount, buildQuery, type Visibility } from './query';
+
+/** A REQ's stored answer as keys: events.seq in the order to serve; `cut` when the row budget stopped the read. */
+export interface StoredKeys {
+  seqs: number[];
+  cut: boolean;
+}
+
+/**
+ * The event table's reads, on whichever connection it is given: the relay's read workers (read-worker.ts) each
+ * have one on their own read-only connection; EventStore has one on the writer's (tests, tools).
+ */
+export class EventReader {
+  private readonly rawOf: Statement<[number]>;
+  private readonly queries = new LRUCache<string, Statement>({ max: 500 });
+
+  constructor(private readonly db: Db) {
+    this.rawOf = db.prepare('SELECT raw FROM events WHERE seq = ?').pluck();
+  }
+
+  /**
+   * The keys of the stored events matching any of the filters, newest first (ties: lowest id), each filter capped
+   * at its limit, all of them at `maxRows` rows read. With a NIP-50 search among the filters, each filter's results
+   * keep their order (best ranked first) instead. Only (seq, id, created_at) are read, never raw: the answer's
+   * bytes are read later, a batch at a time (raws).
+   */
+  keys(filters: Filter[], defaultLimit: number, now: number, visibility?: Visibility, maxRows = Number.MAX_SAFE_INTEGER): StoredKeys {
+    const rows: [number, string, number][] = [];
+    let live = 0;
+    let cut = false;
+    for (const f of filters) {
+      const limit = f.limit ?? defaultLimit;
+      if (limit === 0 || isEmptyFilter(f)) continue;
+      live++;
+      // one row past the budget tells "cut" from "exactly the budget"
+      const q = buildQuery(f, Math.min(limit, maxRows - rows.length + 1), now, visibility);
+      for (const row of this.statement(`SELECT seq, id, created_at FROM (${q.sql})`).iterate(...q.params) as Iterable<[number, string, number]>) {
+        if (rows.length === maxRows) {
+          cut = true;
+          break;
+        }
+        rows.push(row);
+      }
+      if (cut) break;
+    }
+    if (live <= 1) return { seqs: rows.map((r) => r[0]), cut };
+    const seen = new Set<string>();
+    const unique = rows.filter((r) => (seen.has(r[1]) ? false : (seen.add(r[1]), true)));
+    if (!filters.some((f) => f.searchTerms)) unique.sort((a, b) => b[2] - a[2] || (a[1] < b[1] ? -1 : 1));
+    return { seqs: unique.map((r) => r[0]), cut };
+  }
+
+  /**
+   * The raw JSON of the events `seqs`, in that order, until `maxBytes` (at least one event, so a large one still
+   * goes); `taken` is how many seqs were consumed. An event deleted since its key was read is skipped.
+   */
+  raws(seqs: ArrayLike<number>, maxBytes: number): { raws: string[]; taken: number } {
+    const raws: string[] = [];
+    let bytes = 0;
+    let taken = 0;
+    for (; taken < seqs.length; taken++) {
+      const raw = this.rawOf.get(seqs[taken]) as string | undefined;
+      if (raw === undefined) continue;
+      if (raws.length > 0 && bytes + raw.length > maxBytes) break;
+      raws.push(raw);
+      bytes += raw.length;
+    }
+    return { raws, taken };
+  }
+
+  /**
+   * NIP-45: how many stored events match any of the filters (`limit`s ignored), counting at most `cap`; `capped`
+   * when the cap was reached (the true number may be larger).
+   */
+  count(filters: Filter[], cap: number, now: number, visibility?: Visibility): { count: number; capped: boolean } {
+    const live = filters.filter((f) => !isEmptyFilter(f));
+    if (live.length === 0) return { count: 0, capped: false };
+    const q = buildCount(live, now, cap, visibility);
+    const count = this.statement(q.sql).get(...q.params) as [number];
+    return { count: count[0], capped: count[0] >= cap };
+  }
+
+  /**
+   * Visits (created_at, id) of the events a REQ with this filter and `limit` would serve, in its order (newest
+   * first, ties lowest id): the record set of NIP-77. The filter's own SELECT is wrapped so SQLite flattens it and
+   * reads only those two columns, never raw; rows are streamed, not collected. Returns how many it visited.
+   */
+  scanTimes(f: Filter, limit: number, visit: (createdAt: number, id: string) => void, now: number, visibility?: Visibility): number {
+    if (limit === 0 || isEmptyFilter(f)) return 0;
+    const q = buildQuery(f, limit, now, visibility);
+    let n = 0;
+    for (const [createdAt, id] of this.statement(`SELECT created_at, id FROM (${q.sql})`).iterate(...q.params) as Iterable<[number, string]>) {
+      visit(createdAt, id);
+      n++;
+    }
+    return n;
+  }
+
+  private statement(sql: string): Statement {
+    let s = this.queries.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql).raw();
+      this.queries.set(sql, s);
+    }
+    return s;
+  }
+}
