@@ -74,6 +74,8 @@ export class Relay {
   private answers?: AnswerContext;
   private readonly sessionKeys = new WeakMap<Session, string>();
   private sessionCount = 0;
+  /** REQs whose stored events are still being read or sent (they end with EOSE or CLOSED). */
+  storedAnswers = 0;
 
   constructor(
     private readonly config: Config,
@@ -113,6 +115,7 @@ export class Relay {
       queried: (seconds) => this.observer?.reqQueried(seconds),
       failed: (err) => this.log.error({ err }, 'query failed'),
       delivered: () => this.counters.fanout++,
+      ended: () => this.storedAnswers--,
     });
   }
 
@@ -316,6 +319,7 @@ export class Relay {
     const sub: Subscription = { owner: session, id: subId, idJson: JSON.stringify(subId), filters };
     session.subs.set(subId, sub);
     this.subscriptions.add(sub);
+    this.storedAnswers++;
     new StoredAnswer(this.answerContext(), session, sub, this.readClient(session)).start(filters, this.visibility(session));
   }
 

@@ -26,6 +26,8 @@ export interface AnswerContext {
   failed(err: unknown): void;
   /** A held live event was delivered after EOSE (a fan-out delivery, late). */
   delivered(): void;
+  /** This answer ended: EOSE sent, refused, or cancelled. */
+  ended(): void;
 }
 
 /**
@@ -96,6 +98,7 @@ export class StoredAnswer {
   }
 
   cancel(): void {
+    if (!this.cancelled) this.ctx.ended();
     this.cancelled = true;
     this.ticket?.cancel();
     this.place?.leave();
