@@ -184,9 +184,15 @@ class RssSampler {
 // ---- WebSocket client ---------------------------------------------------------------------------------------
 // No compression (strfry offers it), no UTF-8 validation and an all-zero mask: the client should cost little CPU.
 const WS_OPTS = { perMessageDeflate: false, skipUTF8Validation: true, generateMask: (m) => m.fill(0), maxPayload: 256 << 20 };
+// Each connection from its own loopback address (127.0.0.2–254, in turn), as clients come from many addresses: a
+// relay's per-IP shares (ours: READ_QUEUE_PER_CLIENT, a worker left free for other addresses) then apply as in the
+// field, rather than putting every client of the bench behind one address. A --url on another host keeps the default.
+let nextSource = 0;
+const sourceAddress = (url) =>
+  /^wss?:\/\/127\./.test(url) ? { localAddress: `127.0.0.${2 + (nextSource++ % 253)}` } : {};
 function connect(url, timeoutMs = 15_000) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, WS_OPTS);
+    const ws = new WebSocket(url, { ...WS_OPTS, ...sourceAddress(url) });
     const t = setTimeout(() => {
       ws.terminate();
       reject(new Error('connect timeout'));
@@ -752,8 +758,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /**
- * Our peer's settings for the run, like strfry's defaults: no per-IP rate limits or connection caps (every client
- * here is 127.0.0.1), no scheduled backup. The environment can override any of them.
+ * Our peer's settings for the run, like strfry's defaults: no per-IP rate limits or connection caps (the clients
+ * here come from a few hundred loopback addresses, and the ingest connections each send thousands of events a second),
+ * no scheduled backup. The read queue's per-IP shares stay at their defaults. The environment can override any.
  */
 const PEER_ENV = {
   RATE_EVENTS_PER_IP: '0',

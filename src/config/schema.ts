@@ -419,7 +419,7 @@ export const settings = {
   },
   readBatchBytes: {
     env: 'READ_BATCH_BYTES',
-    default: '262144',
+    default: '1048576',
     description: 'bytes of a REQ answer read and sent at a time; the next batch is read once the client has taken the last',
     parse: int(1024, 64 * 1024 * 1024),
   },

@@ -130,8 +130,14 @@ export class StoredAnswer {
     this.ask(this.ctx.reads.run(job, this.client, { continuation: true }), (batch) => this.sendBatch(from, batch));
   }
 
-  /** Sends the batch read from key `from` on, then goes on with the next once the client has taken it. */
-  private sendBatch(from: number, { raws, taken }: RawsAnswer): void {
+  /** Sends the batch read from key `from` on (in one write where the transport can), then goes on with the next. */
+  private sendBatch(from: number, batch: RawsAnswer): void {
+    if (this.owner.cork) this.owner.cork(() => this.sendCorked(from, batch));
+    else this.sendCorked(from, batch);
+  }
+
+  /** Sends the batch, then goes on with the next once the client has taken it (EOSE after the last). */
+  private sendCorked(from: number, { raws, taken }: RawsAnswer): void {
     const { readMaxBytes, readBatchBytes } = this.ctx.config;
     for (const raw of raws) {
       if (this.bytes + raw.length > readMaxBytes) return this.end(this.overBytes());

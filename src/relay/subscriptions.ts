@@ -8,6 +8,11 @@ export interface Subscriber {
   buffered?(): number;
   /** Runs `fn` once the client has taken what was buffered (or at once when nothing is). */
   whenDrained?(fn: () => void): void;
+  /**
+   * Runs `fn`, whose sends leave together (uWS cork): outside uWS's own callbacks each send is a write of its own,
+   * and a stored answer is sent from a worker's reply.
+   */
+  cork?(fn: () => void): void;
 }
 
 export interface Subscription {

@@ -76,6 +76,10 @@ export function relayWebSocket(app: uWS.TemplatedApp, pattern: string, relay: Re
       };
       // a closed uWS socket throws on any use: nothing is buffered for it, and nothing will drain
       conn.buffered = () => (conn.open ? ws.getBufferedAmount() : 0);
+      conn.cork = (fn) => {
+        if (conn.open) ws.cork(fn);
+        else fn();
+      };
       conn.whenDrained = (fn) => {
         if (!conn.open) return;
         if (ws.getBufferedAmount() === 0) fn();

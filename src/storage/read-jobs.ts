@@ -10,7 +10,9 @@ export type ReadJob =
   /** NIP-45 COUNT. */
   | { kind: 'count'; filters: Filter[]; cap: number; now: number; visibility?: Visibility }
   /** NIP-77: the record set of a NEG-OPEN, built and sorted on the worker. */
-  | { kind: 'negentropy'; filter: Filter; limit: number; now: number; visibility?: Visibility };
+  | { kind: 'negentropy'; filter: Filter; limit: number; now: number; visibility?: Visibility }
+  /** The dashboard's totals: stored events and distinct authors (two index walks). */
+  | { kind: 'storeCounts' };
 
 export interface RawsAnswer {
   raws: string[];
@@ -26,6 +28,10 @@ export interface CountAnswer {
   count: number;
   capped: boolean;
 }
+export interface StoreCountsAnswer {
+  events: number;
+  pubkeys: number;
+}
 /** An ItemSet's arrays (moved, not copied, when they own their memory). */
 export interface NegentropyAnswer {
   timestamps: Float64Array;
@@ -38,6 +44,7 @@ export interface ReadAnswers {
   raws: RawsAnswer;
   count: CountAnswer;
   negentropy: NegentropyAnswer;
+  storeCounts: StoreCountsAnswer;
 }
 
 /** A worker's reply to one job. */

@@ -8,6 +8,8 @@ import { buildCount, buildQuery, type Visibility } from './query';
 export interface StoredKeys {
   seqs: number[];
   cut: boolean;
+  /** The raw JSON of the first of `seqs`, in order, as far as the budget asked for went. */
+  raws?: string[];
 }
 
 /**
@@ -25,11 +27,25 @@ export class EventReader {
   /**
    * The keys of the stored events matching any of the filters, newest first (ties: lowest id), each filter capped
    * at its limit, all of them at `maxRows` rows read. With a NIP-50 search among the filters, each filter's results
-   * keep their order (best ranked first) instead. Only (seq, id, created_at) are read, never raw: the answer's
-   * bytes are read later, a batch at a time (raws).
+   * keep their order (best ranked first) instead. The rows' raw JSON comes in the same pass while it adds up to at
+   * most `rawBytes` (most answers: one read of each row): `raws` holds the first of `seqs` in serving order (all of
+   * them, or with one filter a prefix of at least one event; with several, whose rows are merged, all or none). The
+   * rest is read later, a batch at a time (raws()), so a large answer never sits in memory whole.
    */
-  keys(filters: Filter[], defaultLimit: number, now: number, visibility?: Visibility, maxRows = Number.MAX_SAFE_INTEGER): StoredKeys {
-    const rows: [number, string, number][] = [];
+  keys(
+    filters: Filter[],
+    defaultLimit: number,
+    now: number,
+    visibility?: Visibility,
+    maxRows = Number.MAX_SAFE_INTEGER,
+    rawBytes = 0,
+  ): StoredKeys {
+    const rows: [number, string, number, string | undefined][] = [];
+    let bytes = 0;
+    let withRaws = rawBytes > 0;
+    /** Rows whose raw is kept (a prefix of rows). */
+    let kept = 0;
+    const several = filters.filter((f) => (f.limit ?? defaultLimit) > 0 && !isEmptyFilter(f)).length > 1;
     let live = 0;
     let cut = false;
     for (const f of filters) {
@@ -38,20 +54,33 @@ export class EventReader {
       live++;
       // one row past the budget tells "cut" from "exactly the budget"
       const q = buildQuery(f, Math.min(limit, maxRows - rows.length + 1), now, visibility);
-      for (const row of this.statement(`SELECT seq, id, created_at FROM (${q.sql})`).iterate(...q.params) as Iterable<[number, string, number]>) {
+      const columns = withRaws ? 'seq, id, created_at, raw' : 'seq, id, created_at';
+      for (const row of this.statement(`SELECT ${columns} FROM (${q.sql})`).iterate(...q.params) as Iterable<[number, string, number, string?]>) {
         if (rows.length === maxRows) {
           cut = true;
           break;
         }
-        rows.push(row);
+        if (withRaws) {
+          bytes += row[3]!.length;
+          if (bytes > rawBytes && (several || kept > 0)) {
+            // the budget is spent: one filter keeps its prefix (its rows are already in serving order)
+            withRaws = false;
+            if (several) for (const r of rows) r[3] = undefined;
+            row[3] = undefined;
+          } else kept++;
+        }
+        rows.push(row as [number, string, number, string | undefined]);
       }
       if (cut) break;
     }
-    if (live <= 1) return { seqs: rows.map((r) => r[0]), cut };
-    const seen = new Set<string>();
-    const unique = rows.filter((r) => (seen.has(r[1]) ? false : (seen.add(r[1]), true)));
-    if (!filters.some((f) => f.searchTerms)) unique.sort((a, b) => b[2] - a[2] || (a[1] < b[1] ? -1 : 1));
-    return { seqs: unique.map((r) => r[0]), cut };
+    let ordered = rows;
+    if (live > 1) {
+      const seen = new Set<string>();
+      ordered = rows.filter((r) => (seen.has(r[1]) ? false : (seen.add(r[1]), true)));
+      if (!filters.some((f) => f.searchTerms)) ordered.sort((a, b) => b[2] - a[2] || (a[1] < b[1] ? -1 : 1));
+    }
+    const raws = several ? (withRaws ? ordered.map((r) => r[3]!) : undefined) : ordered.slice(0, kept).map((r) => r[3]!);
+    return { seqs: ordered.map((r) => r[0]), cut, raws: raws?.length ? raws : undefined };
   }
 
   /**
@@ -98,6 +127,13 @@ export class EventReader {
       n++;
     }
     return n;
+  }
+
+  /** How many events are stored, and by how many authors: walks of events_by_time and events_by_author. */
+  storeCounts(): { events: number; pubkeys: number } {
+    const sql = 'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM (SELECT DISTINCT pubkey FROM events))';
+    const [events, pubkeys] = this.statement(sql).get() as [number, number];
+    return { events, pubkeys };
   }
 
   private statement(sql: string): Statement {

@@ -22,9 +22,10 @@ const movable = (a: ArrayBufferView): ArrayBuffer[] =>
 function run(job: ReadJob): [unknown, ArrayBuffer[]] {
   switch (job.kind) {
     case 'keys': {
-      const { seqs, cut } = reader.keys(job.filters, job.defaultLimit, job.now, job.visibility, job.maxRows);
+      const { seqs, cut, raws } = reader.keys(job.filters, job.defaultLimit, job.now, job.visibility, job.maxRows, job.maxBytes);
       const array = Float64Array.from(seqs);
-      return [{ seqs: array, cut, first: reader.raws(seqs, job.maxBytes) }, [array.buffer]];
+      const first = raws ? { raws, taken: raws.length } : reader.raws(seqs, job.maxBytes);
+      return [{ seqs: array, cut, first }, [array.buffer]];
     }
     case 'raws':
       return [reader.raws(job.seqs, job.maxBytes), []];
@@ -37,6 +38,8 @@ function run(job: ReadJob): [unknown, ArrayBuffer[]] {
       const answer: NegentropyAnswer = { timestamps: set.timestamps, ids: set.ids, sums: set.sums };
       return [answer, [...movable(set.timestamps), ...movable(set.ids), ...movable(set.sums)]];
     }
+    case 'storeCounts':
+      return [reader.storeCounts(), []];
   }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { nip19 } from 'nostr-tools';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceAccount } from '../../src/ledger/account-paths';
 import { Ledger } from '../../src/ledger/ledger';
 import { basicAuthChecker } from '../../src/ops/dashboard/basic-auth';
@@ -11,6 +11,7 @@ import type { Dashboard } from '../../src/ops/dashboard/dashboard';
 import { History } from '../../src/ops/dashboard/history';
 import { ProcessSampler } from '../../src/ops/dashboard/process-sampler';
 import { StoreCounter } from '../../src/ops/dashboard/store-counts';
+import { EventReader } from '../../src/storage/read-queries';
 import { createLogger, onWarnings } from '../../src/ops/logger';
 import { RecentErrors } from '../../src/ops/recent-errors';
 import { encodeNpub } from '../../src/payments/npub';
@@ -135,9 +136,18 @@ describe('/dashboard auth', () => {
   });
 
   it('summarises throughput, money, top payers, peers and backups', async () => {
-    const res = await fetch(`${peer.httpUrl}/dashboard/api/summary?range=900`, { headers: { authorization: basic(USER, PASSWORD) } });
-    expect(res.status).toBe(200);
-    const s = (await res.json()) as ReturnType<Dashboard['summary']>;
+    const poll = async () => {
+      const res = await fetch(`${peer.httpUrl}/dashboard/api/summary?range=900`, { headers: { authorization: basic(USER, PASSWORD) } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as ReturnType<Dashboard['summary']>;
+    };
+    // the first poll asks a read worker to count the store; the counts come with a later one
+    expect((await poll()).store).toBeUndefined();
+    const s = await vi.waitFor(async () => {
+      const later = await poll();
+      if (!later.store) throw new Error('not counted yet');
+      return later;
+    }, { timeout: 10_000, interval: 20 });
     expect(s.peer).toMatchObject({ assetCode: 'USD', assetScale: 9, ilpAddress: 'test.peer' });
     expect(s.now).toMatchObject({ stored: 6, revenue: '42', outstanding: String(3000 - 42), connections: 0 });
     expect(s.range).toBe(900);
@@ -188,14 +198,22 @@ describe('/dashboard figures', () => {
     }
   });
 
-  it('counts stored events and pubkeys at most once per interval, not per poll', () => {
+  it('counts stored events and pubkeys at most once per interval, not per poll', async () => {
     const db = openDatabase(':memory:');
-    const counter = new StoreCounter(db, 60_000);
+    const reader = new EventReader(db);
+    let counts = 0;
+    const count = async () => (counts++, reader.storeCounts());
+    const counter = new StoreCounter(count, 60_000);
+    expect(counter.get(0)).toBeUndefined(); // asked, not yet answered
+    await Promise.resolve();
     const first = counter.get(0);
     expect(first).toMatchObject({ events: 0, pubkeys: 0, storedSince: 0 });
     db.prepare(`INSERT INTO events (id, pubkey, kind, created_at, raw) VALUES (?, ?, 1, 1, '{}')`).run('a'.repeat(64), 'b'.repeat(64));
     expect(counter.get(1)).toEqual({ ...first, storedSince: 1 }); // cached, and says by how much it lags
-    const fresh = new StoreCounter(db, 0);
+    expect(counts).toBe(1);
+    const fresh = new StoreCounter(count, 0);
+    fresh.get(1);
+    await Promise.resolve();
     expect(fresh.get(1)).toMatchObject({ events: 1, pubkeys: 1, storedSince: 0 });
     db.close();
   });

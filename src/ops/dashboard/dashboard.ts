@@ -77,7 +77,7 @@ export class Dashboard {
 
   constructor(private readonly s: DashboardSources) {
     this.failedLogins = new FailedLogins(s.log);
-    this.counts = new StoreCounter(s.db);
+    this.counts = new StoreCounter(() => s.relay.readPool().run({ kind: 'storeCounts' }, 'dashboard').answer);
     const table = s.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'economic_snapshots'").get();
     if (table) {
       this.snapshots = s.db

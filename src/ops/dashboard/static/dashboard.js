@@ -243,10 +243,15 @@
     moneyTile('k-outstanding', d.money.prepaid, scale, code);
     text('k-ingest', latency(d.latency.ingest.p99));
     text('k-query', `REQ p99 ${latency(d.latency.query.p99)}`);
-    text('k-events', int(d.store.events));
-    const since = d.store.storedSince > 0 ? ` (+${int(d.store.storedSince)} since)` : '';
-    text('k-pubkeys', `${int(d.store.pubkeys)} pubkeys · counted ${hhmm(Date.parse(d.store.at))}${since}`);
-    $('k-events').title = `recounted once a minute at most, less often on a big store (took ${d.store.tookMs} ms)`;
+    if (d.store) {
+      text('k-events', int(d.store.events));
+      const since = d.store.storedSince > 0 ? ` (+${int(d.store.storedSince)} since)` : '';
+      text('k-pubkeys', `${int(d.store.pubkeys)} pubkeys · counted ${hhmm(Date.parse(d.store.at))}${since}`);
+      $('k-events').title = `recounted once a minute at most, less often on a big store (took ${d.store.tookMs} ms)`;
+    } else {
+      text('k-events', '…');
+      text('k-pubkeys', 'counting on a read worker');
+    }
     const disk = d.disk;
     text('k-disk', disk.free === null ? '–' : bytes(disk.free));
     text('k-backup-needs', `a backup needs ${bytes(disk.backupNeeds)}`);
