@@ -72,31 +72,24 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
-// The WAL checkpointer's worker thread (src/storage/checkpointer.ts) runs from its own file.
-await esbuild.build({
-  entryPoints: ['src/storage/checkpoint-worker.cjs'],
-  outfile: 'dist/checkpoint-worker.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-
-// The read workers (src/storage/read-pool.ts): REQ, COUNT, NEG-OPEN and search off the event loop.
-await esbuild.build({
-  entryPoints: ['src/storage/read-worker.ts'],
-  outfile: 'dist/read-worker.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+// Worker threads run from files of their own beside peer.js: the WAL checkpointer (src/storage/checkpointer.ts)
+// and the read workers (src/storage/read-pool.ts: REQ, COUNT, NEG-OPEN and search off the event loop).
+for (const [entry, outfile] of [
+  ['src/storage/checkpoint-worker.cjs', 'dist/checkpoint-worker.js'],
+  ['src/storage/read-worker.ts', 'dist/read-worker.js'],
+]) {
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
 
 copyFileSync(path.join('node_modules/uWebSockets.js/dist/bin', uwsBinary), path.join('dist', uwsBinary));
 copyFileSync(require.resolve('better-sqlite3/build/Release/better_sqlite3.node'), 'dist/better_sqlite3.node');

@@ -397,19 +397,24 @@ describe('connection state', () => {
   });
 });
 
+/** Stores `n` kind 1 notes of about `bytes` each, from another session, and waits until they are on disk. */
+async function storeNotes(n: number, bytes: number) {
+  const other = h.session();
+  for (let i = 0; i < n; i++) {
+    const ev = JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: `${i} ${'y'.repeat(bytes)}` }, generateSecretKey())));
+    h.relay.handle(other, JSON.stringify(['EVENT', ev]));
+  }
+  await h.relay.verified();
+  h.writer.flush();
+  await new Promise((r) => setTimeout(r, 10));
+}
+
 // Issue #13 item 8: one connection cannot hold most of the global output buffer; a rolled-back credit processes no data.
 describe('bounds of a connection', () => {
   it('output queued over all streams of one connection is bounded: the stream that would pass it is closed', async () => {
     h = new Harness({ env: { MAX_LIMIT: '500' }, limits: { maxBufferedOutput: 64 * 1024, maxBufferedPerConnection: 50_000 } });
     h.plugin('alice');
-    const other = h.session();
-    for (let i = 0; i < 20; i++) {
-      const ev = JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: `${i} ${'y'.repeat(1000)}` }, generateSecretKey())));
-      h.relay.handle(other, JSON.stringify(['EVENT', ev]));
-    }
-    await h.relay.verified();
-    h.writer.flush();
-    await new Promise((r) => setTimeout(r, 10));
+    await storeNotes(20, 1000);
     const c = spsp(`/pay/${pubkey}`);
     const closes: StreamFrame[] = [];
     for (const [i, id] of [1n, 3n, 5n].entries()) {
@@ -428,14 +433,7 @@ describe('bounds of a connection', () => {
   it('at the global bound, the connection holding the most unread output loses its streams, not the writer', async () => {
     h = new Harness({ env: { MAX_LIMIT: '500' }, limits: { maxBufferedOutput: 64 * 1024, maxBufferedPerConnection: 50_000, maxBufferedTotal: 60_000 } });
     h.plugin('alice');
-    const other = h.session();
-    for (let i = 0; i < 20; i++) {
-      const ev = JSON.parse(JSON.stringify(finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: `${i} ${'y'.repeat(1000)}` }, generateSecretKey())));
-      h.relay.handle(other, JSON.stringify(['EVENT', ev]));
-    }
-    await h.relay.verified();
-    h.writer.flush();
-    await new Promise((r) => setTimeout(r, 10));
+    await storeNotes(20, 1000);
     const closesIn = (c: StreamCredential, reply: IlpReply) => opened(c, reply).frames.filter((f) => f.type === T.StreamClose);
     // the hog: two REQs it never reads, ~40 KB queued
     const hog = spsp(`/pay/${pubkey}`);
