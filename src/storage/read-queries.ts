@@ -18,10 +18,21 @@ export interface StoredKeys {
  */
 export class EventReader {
   private readonly rawOf: Statement<[number]>;
+  private readonly vanishing: Statement<[]>;
   private readonly queries = new LRUCache<string, Statement>({ max: 500 });
 
   constructor(private readonly db: Db) {
     this.rawOf = db.prepare('SELECT raw FROM events WHERE seq = ?').pluck();
+    this.vanishing = db.prepare('SELECT pubkey, created_at, request FROM vanished WHERE purging = 1').raw();
+  }
+
+  /**
+   * NIP-62: pubkeys whose request to vanish still has older events to delete (a large history is deleted in batches
+   * after the request, storage/vanish-purge.ts), with the cut and the request's id; undefined when none (the rule).
+   */
+  private vanishingNow(): Map<string, [cut: number, request: string]> | undefined {
+    const rows = this.vanishing.all() as [string, number, string][];
+    return rows.length ? new Map(rows.map(([pubkey, cut, request]) => [pubkey, [cut, request]])) : undefined;
   }
 
   /**
@@ -30,7 +41,8 @@ export class EventReader {
    * keep their order (best ranked first) instead. The rows' raw JSON comes in the same pass while it adds up to at
    * most `rawBytes` (most answers: one read of each row): `raws` holds the first of `seqs` in serving order (all of
    * them, or with one filter a prefix of at least one event; with several, whose rows are merged, all or none). The
-   * rest is read later, a batch at a time (raws()), so a large answer never sits in memory whole.
+   * rest is read later, a batch at a time (raws()), so a large answer never sits in memory whole. While a request to
+   * vanish is still being purged, its author's events up to it are left out as if already deleted.
    */
   keys(
     filters: Filter[],
@@ -41,6 +53,7 @@ export class EventReader {
     rawBytes = 0,
   ): StoredKeys {
     const rows: [number, string, number, string | undefined][] = [];
+    const hidden = this.vanishingNow();
     let bytes = 0;
     let withRaws = rawBytes > 0;
     /** Rows whose raw is kept (a prefix of rows). */
@@ -54,8 +67,14 @@ export class EventReader {
       live++;
       // one row past the budget tells "cut" from "exactly the budget"
       const q = buildQuery(f, Math.min(limit, maxRows - rows.length + 1), now, visibility);
-      const columns = withRaws ? 'seq, id, created_at, raw' : 'seq, id, created_at';
+      // raw also when a purge is pending: the author is read from it
+      const columns = withRaws || hidden ? 'seq, id, created_at, raw' : 'seq, id, created_at';
       for (const row of this.statement(`SELECT ${columns} FROM (${q.sql})`).iterate(...q.params) as Iterable<[number, string, number, string?]>) {
+        if (hidden) {
+          // canonical JSON starts with {"id":"<64 hex>","pubkey":"<64 hex>"
+          const rule = hidden.get(row[3]!.slice(83, 147));
+          if (rule && row[2] <= rule[0] && row[1] !== rule[1]) continue;
+        }
         if (rows.length === maxRows) {
           cut = true;
           break;
@@ -68,7 +87,7 @@ export class EventReader {
             if (several) for (const r of rows) r[3] = undefined;
             row[3] = undefined;
           } else kept++;
-        }
+        } else row[3] = undefined;
         rows.push(row as [number, string, number, string | undefined]);
       }
       if (cut) break;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type NostrEvent } from '../../src/nostr/event';
+import { parseFilter } from '../../src/nostr/filter';
 import { createLogger } from '../../src/ops/logger';
 import { openDatabase } from '../../src/storage/database';
 import { EventStore } from '../../src/storage/events';
@@ -49,6 +50,15 @@ describe('request to vanish in storage', () => {
     db = openDatabase(file);
     store = new EventStore(db);
     expect(store.insert(ev(3), canonicalJson(ev(3)))).toEqual({ status: 'rejected', message: 'blocked: this pubkey asked to vanish from this relay (NIP-62)' });
+    // not yet deleted, already not served: only the request of the vanishing pubkey; another pubkey's events as ever
+    const byAuthor = (pubkey: string) => {
+      const parsed = parseFilter({ authors: [pubkey] }, { maxLimit: 5000, maxValues: 1000 });
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return store.query([parsed.filter], 5000);
+    };
+    expect(count()).toBeGreaterThan(1);
+    expect(byAuthor(ALICE)).toEqual([canonicalJson(request)]);
+    expect(byAuthor(BOB)).toHaveLength(1);
     const stop = startVanishPurge(db, store, createLogger('silent'));
     for (let i = 0; count() > 1; i++) {
       expect(i).toBeLessThan(200);
