@@ -169,7 +169,8 @@ export class Relay {
       case 'NEG-CLOSE':
         return this.negentropyHandler().handle(session, msg);
       default:
-        session.send(noticeMessage(`invalid: unknown message type ${JSON.stringify(msg[0]).slice(0, 40)}`));
+        // cut by code points: half a surrogate pair would be a lone one in the NOTICE
+        session.send(noticeMessage(`invalid: unknown message type ${[...JSON.stringify(msg[0])].slice(0, 40).join('')}`));
     }
   }
 

@@ -285,6 +285,12 @@ describe('malformed input', () => {
     expect((await client.req('still-ok', { limit: 0 })).closed).toBeUndefined();
   });
 
+  it('names an unknown type in its NOTICE cut whole characters, never half an emoji', async () => {
+    client.send(JSON.stringify(['😀'.repeat(50)]));
+    const notice = (await client.next((m) => m[0] === 'NOTICE'))[1] as string;
+    expect(notice).toBe(`invalid: unknown message type "${'😀'.repeat(39)}`);
+  });
+
   it('answers invalid UTF-8 with a NOTICE', async () => {
     client.ws.send(Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]), { binary: true });
     expect((await client.next((m) => m[0] === 'NOTICE'))[1]).toMatch(/UTF-8/);
