@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { batchedPurge } from './batched-purge';
 import type { Db } from './database';
 import type { EventStore } from './events';
 
@@ -11,24 +12,11 @@ const BATCH = 1000;
  */
 export function startExpirationPurge(db: Db, store: EventStore, intervalSeconds: number, log: Logger): () => void {
   if (intervalSeconds === 0) return () => {};
-  let stopped = false;
-  let pending: NodeJS.Immediate | undefined;
-  const purge = () => {
-    pending = undefined;
-    if (stopped) return;
-    try {
-      const n = db.transaction(() => store.purgeExpired(Math.floor(Date.now() / 1000), BATCH))();
-      if (n > 0) log.debug({ purged: n }, 'purged expired events');
-      if (n === BATCH) pending = setImmediate(purge);
-    } catch (err) {
-      log.error({ err }, 'expiration purge failed');
-    }
-  };
-  const timer = setInterval(() => pending ?? purge(), intervalSeconds * 1000);
+  const purge = batchedPurge(db, BATCH, (max) => store.purgeExpired(Math.floor(Date.now() / 1000), max), log, 'expiration purge');
+  const timer = setInterval(purge.kick, intervalSeconds * 1000);
   timer.unref();
   return () => {
-    stopped = true;
     clearInterval(timer);
-    if (pending) clearImmediate(pending);
+    purge.stop();
   };
 }

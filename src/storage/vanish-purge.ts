@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { batchedPurge } from './batched-purge';
 import type { Db } from './database';
 import type { EventStore } from './events';
 import { VANISH_BATCH } from './vanish';
@@ -9,24 +10,11 @@ import { VANISH_BATCH } from './vanish';
  * run, then whenever a request leaves a backlog. Returns the function that stops it.
  */
 export function startVanishPurge(db: Db, store: EventStore, log: Logger): () => void {
-  let stopped = false;
-  let pending: NodeJS.Immediate | undefined;
-  const purge = () => {
-    pending = undefined;
-    if (stopped) return;
-    try {
-      const n = db.transaction(() => store.purgeVanished(VANISH_BATCH))();
-      if (n > 0) log.debug({ purged: n }, 'deleted events of a request to vanish');
-      if (n === VANISH_BATCH) pending = setImmediate(purge);
-    } catch (err) {
-      log.error({ err }, 'vanish purge failed');
-    }
-  };
-  store.onVanishBacklog = () => (pending ??= setImmediate(purge));
-  pending = setImmediate(purge);
+  const purge = batchedPurge(db, VANISH_BATCH, (max) => store.purgeVanished(max), log, 'vanish purge');
+  store.onVanishBacklog = purge.kick;
+  purge.kick();
   return () => {
-    stopped = true;
     store.onVanishBacklog = undefined;
-    if (pending) clearImmediate(pending);
+    purge.stop();
   };
 }
