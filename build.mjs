@@ -1,4 +1,4 @@
-// Typecheck, then bundle src/peer.ts into dist/peer.js (CJS) with the native files and migrations it loads beside it.
+// Typecheck, then bundle src/index.ts (the package entry and the binary) into dist/peer.js (CJS) with the native files and migrations it loads beside it.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -58,7 +58,7 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'ts
 
 mkdirSync('dist', { recursive: true });
 await esbuild.build({
-  entryPoints: ['src/peer.ts'],
+  entryPoints: ['src/index.ts'],
   outfile: 'dist/peer.js',
   bundle: true,
   platform: 'node',

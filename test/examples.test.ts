@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceAccount, peerAccount } from '../src/ledger/account-paths';
-import { startPeer, type StartedPeer } from '../src/start';
+import { startPeer, type StartedPeer } from '../src/library';
 import { signer, TestClient } from './helpers/client';
 import { readLedger } from './helpers/ledger';
 

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPeer } from '../src/start';
+import { startPeer } from '../src/library';
 import { spawnBundle, type BundledPeer } from './helpers/bundle';
 import { signer, TestClient } from './helpers/client';
 

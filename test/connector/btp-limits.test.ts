@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RefusalLog } from '../../src/connector/btp-admission';
 import { btpAuthMessage, encodeBtpPacket } from '../../src/ilp';
-import { launch } from '../../src/peer/launch';
+import { composePeer } from '../../src/peer/compose-peer';
 import { loadConfig } from '../../src/config/load';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { TestClient } from '../helpers/client';
 
 const require = createRequire(import.meta.url);
@@ -145,7 +145,7 @@ describe('refusal log', () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
     const dataDir = mkdtempSync(path.join(tmpdir(), 'btp-log-'));
-    const peer = await launch(loadConfig({ PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, ILP_PEERS: PEERS, BACKUP_INTERVAL: 'off' }), pino(sink));
+    const peer = await composePeer(loadConfig({ PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, ILP_PEERS: PEERS, BACKUP_INTERVAL: 'off' }), pino(sink));
     try {
       for (let i = 0; i < 100; i++) {
         const ws = new WebSocket(`ws://127.0.0.1:${peer.port}/btp`);

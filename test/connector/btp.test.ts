@@ -13,7 +13,7 @@ import {
   btpAuthMessage,
   type IlpPrepare,
 } from '../../src/ilp';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { readLedger } from '../helpers/ledger';
 
 const require = createRequire(import.meta.url);

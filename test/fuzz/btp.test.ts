@@ -22,7 +22,7 @@ import {
   type IlpPacket,
   type IlpPrepare,
 } from '../../src/ilp';
-import type { StartedPeer } from '../../src/start';
+import type { StartedPeer } from '../../src/library';
 import type { Rng } from '../ilp/random';
 import { RawBtpClient } from './btp-client';
 import { fuzzAsync, runs, timeoutFor } from './fuzz';

@@ -11,7 +11,7 @@ import {
   type IlpPacket,
 } from '../../src/ilp';
 import { balanceAccount, peerAccount } from '../../src/ledger/account-paths';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { readLedger } from '../helpers/ledger';
 
 export const ALICE = 'alice-token-0123456789';

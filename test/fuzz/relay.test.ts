@@ -3,7 +3,7 @@
 // documented answer, and the relay must go on serving. FUZZ_SEED, FUZZ_SCALE and FUZZ_CASE: see ./fuzz.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHex64 } from '../../src/nostr/event';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 import type { Rng } from '../ilp/random';
 import { fuzzAsync, runs, timeoutFor } from './fuzz';

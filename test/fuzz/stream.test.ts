@@ -20,7 +20,7 @@ import {
   type IlpPrepare,
   type StreamPacket,
 } from '../../src/ilp';
-import type { StartedPeer } from '../../src/start';
+import type { StartedPeer } from '../../src/library';
 import { RawBtpClient } from './btp-client';
 import { fuzzAsync, runs, timeoutFor } from './fuzz';
 import { ALICE, expectLedger, expiresSoon, ilpReply, message, startIlpPeer } from './ilp-peer';

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load';
 import { canonicalJson, type NostrEvent } from '../../src/nostr/event';
 import { BUDGET_REFUSAL, NegentropyHandler } from '../../src/relay/negentropy';
 import { readPoolFor, type Session } from '../../src/relay/relay';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { EventStore } from '../../src/storage/events';
 import type { ReadPool } from '../../src/storage/read-pool';

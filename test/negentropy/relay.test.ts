@@ -4,7 +4,7 @@ import { AbstractRelay } from 'nostr-tools/abstract-relay';
 import { verifyEvent } from 'nostr-tools/pure';
 import { Initiator, itemSetOf } from '../../src/nostr/negentropy';
 import type { NostrEvent } from '../../src/nostr/event';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 import { bytes, hex } from './helpers';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { NostrEvent } from '../../src/nostr/event';
 import { itemSetOf } from '../../src/nostr/negentropy';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { reconcileWithRelay, RelayLink, syncRelays } from '../../src/sync';
 import { signer, TestClient } from '../helpers/client';
 

@@ -5,11 +5,11 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load';
-import { launch } from '../../src/peer/launch';
+import { composePeer } from '../../src/peer/compose-peer';
 import { backupDatabase } from '../../src/ops/backup/backup-database';
 import { backupsDir } from '../../src/ops/backup/backup-files';
 import { restoreDatabase } from '../../src/ops/backup/restore-database';
-import { startPeer } from '../../src/start';
+import { startPeer } from '../../src/library';
 import { openDatabase } from '../../src/storage/database';
 
 const root = mkdtempSync(path.join(tmpdir(), 'modes-test-'));
@@ -45,7 +45,7 @@ describe('DATA_DIR and everything in it are private to the peer user', () => {
     chmodSync(path.join(dataDir, 'peer.sqlite'), 0o644);
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
-    const peer = await launch(loadConfig({ PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, BACKUP_INTERVAL: 'off' }), pino(sink));
+    const peer = await composePeer(loadConfig({ PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, BACKUP_INTERVAL: 'off' }), pino(sink));
     try {
       expect(mode(dataDir)).toBe('0700');
       expect(mode(path.join(dataDir, 'peer.sqlite'))).toBe('0600');

@@ -11,7 +11,7 @@ import { backupDatabase } from '../../src/ops/backup/backup-database';
 import { backupName, listBackups, pruneBackups } from '../../src/ops/backup/backup-files';
 import { restoreDatabase } from '../../src/ops/backup/restore-database';
 import { scheduleBackups } from '../../src/ops/backup/schedule-backups';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { signer, TestClient, type Signer } from '../helpers/client';
 

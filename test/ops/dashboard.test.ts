@@ -15,8 +15,8 @@ import { EventReader } from '../../src/storage/read-queries';
 import { createLogger, onWarnings } from '../../src/ops/logger';
 import { RecentErrors } from '../../src/ops/recent-errors';
 import { encodeNpub } from '../../src/payments/npub';
-import { launch } from '../../src/peer/launch';
-import { loadConfig, startPeer, type StartedPeer } from '../../src/start';
+import { composePeer } from '../../src/peer/compose-peer';
+import { loadConfig, startPeer, type StartedPeer } from '../../src/library';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';
 import { pay } from '../helpers/payer';
@@ -80,7 +80,7 @@ describe('/dashboard auth', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
     const config = loadConfig({ PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    const own = await launch(config, createLogger('warn', sink));
+    const own = await composePeer(config, createLogger('warn', sink));
     const url = `http://127.0.0.1:${own.port}`;
     try {
       const guesses = [basic(USER, 'hunter2-guess'), basic('admin', PASSWORD), 'Basic !!!'];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceAccount } from '../../src/ledger/account-paths';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { Committer } from '../../src/storage/committer';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { balanceAccount } from '../../src/ledger/account-paths';
 import { Ledger } from '../../src/ledger/ledger';
 import { reasonOf } from '../../src/ops/metrics';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';
 import { namingProblems, parsePrometheus, type Family } from '../helpers/prometheus';

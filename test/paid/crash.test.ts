@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { serializeForId, type NostrEvent } from '../../src/nostr/event';
-import { startPeer } from '../../src/start';
+import { startPeer } from '../../src/library';
 import { spawnBundle } from '../helpers/bundle';
 import { signer, TestClient, type Signer } from '../helpers/client';
 import { readLedger } from '../helpers/ledger';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { serializeForId } from '../../src/nostr/event';
-import { startPeer } from '../../src/start';
+import { startPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 import { readLedger } from '../helpers/ledger';
 import { pay } from '../helpers/payer';

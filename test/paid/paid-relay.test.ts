@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeForId } from '../../src/nostr/event';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 import { readLedger } from '../helpers/ledger';
 import { openStream, pay } from '../helpers/payer';

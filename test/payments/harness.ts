@@ -50,7 +50,7 @@ export interface HarnessOptions {
   viaConnector?: string[];
 }
 
-/** The relay stack as src/peer/launch.ts builds it. */
+/** The relay stack as src/peer/compose-peer.ts builds it. */
 function buildRelay(db: Db, config: Config) {
   const log = createLogger('silent');
   const store = new EventStore(db);

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startPeer } from '../../src/start';
+import { startPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 import { closed, connectFrom, count, upgradeStatus } from '../helpers/nips';
 

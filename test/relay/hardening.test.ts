@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 import { count } from '../helpers/nips';
 

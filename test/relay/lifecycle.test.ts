@@ -5,7 +5,7 @@ import { SimplePool } from 'nostr-tools/pool';
 import { useWebSocketImplementation } from 'nostr-tools/pool';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startPeer } from '../../src/start';
+import { startPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 
 useWebSocketImplementation(WebSocket);

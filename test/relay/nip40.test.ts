@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nip40-'));

@@ -6,7 +6,7 @@ import { getEventHash } from 'nostr-tools/pure';
 import * as secp from 'tiny-secp256k1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NostrEvent } from '../../src/nostr/event';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 import { VANISH_BATCH } from '../../src/storage/vanish';
 import { signer, TestClient, type Signer } from '../helpers/client';
 import { readLedger } from '../helpers/ledger';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { startPeer, type StartedPeer } from '../../src/library';
 
 // Issue #14 item 7: the page hard-coded https:// even when served over plain http, and NIP-11 `fees` left out the
 // per-byte price that a kind-1 event really pays.

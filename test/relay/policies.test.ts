@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load';
 import { powDifficulty } from '../../src/nostr/pow';
 import { clientIp } from '../../src/relay/policies/client-ip';
 import { TokenBuckets } from '../../src/relay/policies/token-buckets';
-import { startPeer } from '../../src/start';
+import { startPeer } from '../../src/library';
 import { signer, TestClient } from '../helpers/client';
 import { authEvent, challenge, connectFrom, mine, sendAuth, upgradeStatus } from '../helpers/nips';
 

@@ -1,14 +1,8 @@
 import { withEnvFile } from './config/env-file';
 import { ConfigError, loadConfig } from './config/load';
 import { createLogger } from './ops/logger';
-import { launch } from './peer/launch';
-import { bundled } from './native';
+import { composePeer } from './peer/compose-peer';
 import { VERSION } from './version';
-
-export { startPeer, type StartedPeer } from './start';
-export type { Config, ConfigInput } from './config/load';
-export { reconcileWithRelay, RelayLink, syncRelays, type ReconcileResult, type SyncResult } from './sync';
-export { ItemSetBuilder, itemSetOf } from './nostr/negentropy';
 
 const USAGE = `usage: node dist/peer.js [command]
 
@@ -37,7 +31,7 @@ async function serve(): Promise<void> {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, undefined, config.logFormat);
   if (file) log.info({ file }, 'settings read from file');
-  const peer = await launch(config, log);
+  const peer = await composePeer(config, log);
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
@@ -75,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
       return healthcheck();
     case 'migrate': {
       const { openDatabase } = await import('./storage/database');
-      const { databaseFile } = await import('./peer/launch');
+      const { databaseFile } = await import('./peer/database-file');
       const { lockDataDir } = await import('./peer/data-dir-lock');
       const config = loadConfig(withEnvFile().env);
       const unlock = lockDataDir(config.dataDir, 'migrate');
@@ -91,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     case 'backup':
     case 'restore': {
       const { backupCommand, restoreCommand } = await import('./ops/backup/commands');
-      const { databaseFile } = await import('./peer/launch');
+      const { databaseFile } = await import('./peer/database-file');
       const config = loadConfig(withEnvFile().env);
       const database = databaseFile(config.dataDir);
       const print = (line: string) => console.log(line);
@@ -123,8 +117,9 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (bundled && require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
+/** Runs the binary's command line (argv without node and the script); a failure exits 1 with one line. */
+export function runCli(argv: string[]): void {
+  main(argv).catch((err: unknown) => {
     const prefix = err instanceof ConfigError ? 'config' : err instanceof UsageError ? 'usage' : 'error';
     console.error(`${prefix}: ${(err as Error).message}`);
     process.exit(1);

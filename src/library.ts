@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config, type ConfigInput } from './config/load';
 import { createLogger } from './ops/logger';
-import { launch } from './peer/launch';
+import { composePeer } from './peer/compose-peer';
 
 export interface StartedPeer {
   /** ws:// URL of the relay. */
@@ -23,7 +23,7 @@ export interface StartedPeer {
 export async function startPeer(input: ConfigInput = {}): Promise<StartedPeer> {
   const ownDir = input.DATA_DIR === undefined ? mkdtempSync(path.join(tmpdir(), 'peer-')) : undefined;
   const config = loadConfig({ PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...input, DATA_DIR: input.DATA_DIR ?? ownDir });
-  const peer = await launch(config, createLogger(config.logLevel, undefined, config.logFormat));
+  const peer = await composePeer(config, createLogger(config.logLevel, undefined, config.logFormat));
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   return {
     url: `ws://${host}:${peer.port}`,

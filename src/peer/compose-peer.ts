@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
@@ -30,6 +29,7 @@ import { Checkpointer } from '../storage/checkpointer';
 import { Committer } from '../storage/committer';
 import { WriteQueue } from '../storage/write-queue';
 import { lockDataDir } from './data-dir-lock';
+import { databaseFile } from './database-file';
 import { portHolder } from './port-holder';
 import { startupSummary } from './startup-summary';
 
@@ -39,8 +39,6 @@ export interface Peer {
   /** Stops accepting, answers what is in flight, closes sockets with a NOTICE, checkpoints the WAL. */
   stop(): Promise<void>;
 }
-
-export const databaseFile = (dataDir: string) => path.join(dataDir, 'peer.sqlite');
 
 /** uWS's listen option for a port without SO_REUSEPORT (ListenOptions is a type-only enum in uws-pack). */
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
@@ -55,7 +53,7 @@ function openOrUnlock(file: string, unlock: () => void, onTightened: (t: Tighten
 }
 
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
-export async function launch(config: Config, log: Logger): Promise<Peer> {
+export async function composePeer(config: Config, log: Logger): Promise<Peer> {
   const startedAt = Date.now();
   const tightened = (t: Tightened) =>
     t.error
