@@ -3,6 +3,7 @@ import type { Db } from '../storage/database';
 import { accountKind, type AccountPath, type LimitRule } from './account-paths';
 import { NOT_PENDING, type NotPending, type TransferFailure } from './failures';
 import { MAX_AMOUNT } from './max-amount';
+import { LedgerViews, type Invariant } from './views';
 
 /** The journal id of the transfer's first entry (always below 2^53). */
 export type TransferId = number;
@@ -29,13 +30,6 @@ export interface Account extends Balances {
 
 export type TransferResult = { ok: true; id: TransferId } | TransferFailure;
 export type ResolveResult = { ok: true } | NotPending;
-
-/** Σ(credits − debits) over all accounts, posted and pending; both are 0n in a sound ledger. */
-export interface Invariant {
-  posted: bigint;
-  pending: bigint;
-  balanced: boolean;
-}
 
 /** An account row as the hot path reads it (raw, no object per read). */
 type Row = readonly [
@@ -87,8 +81,7 @@ export class Ledger {
   readonly #deletePending: Statement<[TransferId]>;
   readonly #pendingIds: Statement<[], number>;
   readonly #list: Statement<[string, string], Account>;
-  readonly #sums: Statement<[], { posted: bigint | null; pending: bigint | null }>;
-  readonly #iterate: Statement<[], Balances>;
+  readonly #views: LedgerViews;
   readonly #totals: Statement<[], { posted: bigint; pending: bigint }>;
   readonly #applyTx: Transaction<(t: Transfer, pending: boolean) => TransferResult>;
   readonly #resolveTx: Transaction<(id: TransferId, post: boolean) => ResolveResult>;
@@ -133,13 +126,7 @@ export class Ledger {
         `SELECT path, ${COLUMNS} FROM accounts WHERE path >= ? AND path < ? ORDER BY path`,
       )
       .safeIntegers(true);
-    this.#sums = db
-      .prepare<[], { posted: bigint | null; pending: bigint | null }>(
-        `SELECT sum(credits_posted - debits_posted) AS posted, sum(credits_pending - debits_pending) AS pending
-         FROM accounts`,
-      )
-      .safeIntegers(true);
-    this.#iterate = db.prepare<[], Balances>(`SELECT ${COLUMNS} FROM accounts`).safeIntegers(true);
+    this.#views = new LedgerViews(db);
     this.#totals = db
       .prepare<[], { posted: bigint; pending: bigint }>('SELECT posted, pending FROM ledger_totals WHERE id = 1')
       .safeIntegers(true);
@@ -228,22 +215,7 @@ export class Ledger {
 
   /** The zero-sum check from every account row (a deep check, O(accounts)); `totals()` must agree with it. */
   invariant(): Invariant {
-    let posted: bigint;
-    let pending: bigint;
-    try {
-      const sums = this.#sums.get()!;
-      posted = sums.posted ?? 0n;
-      pending = sums.pending ?? 0n;
-    } catch {
-      // SQLite's sum() raises on a 64-bit overflow of a partial sum; add exactly in bigint instead.
-      posted = 0n;
-      pending = 0n;
-      for (const a of this.#iterate.iterate()) {
-        posted += a.creditsPosted - a.debitsPosted;
-        pending += a.creditsPending - a.debitsPending;
-      }
-    }
-    return { posted, pending, balanced: posted === 0n && pending === 0n };
+    return this.#views.invariant();
   }
 
   #load(path: string): Row | undefined {

@@ -11,7 +11,7 @@ import type { BackupStatus } from './backup/schedule-backups';
 import { MAX_PENDING_CHECKS } from '../nostr/verify';
 import { bearerChecker } from './bearer-token';
 import { LatencyHistogram } from './latency-histogram';
-import type { MoneyView } from './money';
+import type { LedgerViews } from '../ledger/views';
 
 export interface MetricSources {
   config: Config;
@@ -22,7 +22,7 @@ export interface MetricSources {
   /** WAL copies done by the checkpointer thread. */
   checkpoints(): number;
   connector: Connector;
-  money: MoneyView;
+  money: LedgerViews;
   databaseFile: string;
   backups: BackupStatus;
 }

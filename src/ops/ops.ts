@@ -2,22 +2,21 @@ import type { Logger } from 'pino';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
+import type { LedgerViews } from '../ledger/views';
 import type { Relay } from '../relay/relay';
-import type { Db } from '../storage/database';
 import type { WriteQueue } from '../storage/write-queue';
 import { backupsDir } from './backup/backup-files';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
 import { Dashboard, dashboardRoutes } from './dashboard/dashboard';
+import type { Economics } from './economics';
 import { onWarnings } from './logger';
 import { metricsRoute, PeerMetrics } from './metrics';
-import { MoneyView } from './money';
 import { RecentErrors } from './recent-errors';
 
 export interface OpsParts {
   config: Config;
   log: Logger;
   app: TemplatedApp;
-  db: Db;
   databaseFile: string;
   relay: Relay;
   connections(): number;
@@ -25,6 +24,10 @@ export interface OpsParts {
   checkpoints(): number;
   connector: Connector;
   startedAt: number;
+  /** The ledger's read model (balances, revenue, peer positions). */
+  money: LedgerViews;
+  /** Snapshots of the economy kept in the database: the dashboard's long history. */
+  economics: Economics;
 }
 
 export interface Ops {
@@ -43,7 +46,6 @@ export function startOps(p: OpsParts): Ops {
   const { config, log, app } = p;
   const errors = new RecentErrors();
   const unhook = onWarnings(log, errors.record);
-  const money = new MoneyView(p.db);
   const backups = scheduleBackups({
     database: p.databaseFile,
     dataDir: config.dataDir,
@@ -52,13 +54,13 @@ export function startOps(p: OpsParts): Ops {
     keep: config.backupKeep,
     log,
   });
-  const sources = { ...p, money, backups: backups.status };
+  const sources = { ...p, backups: backups.status };
   const metrics = new PeerMetrics(sources);
   p.relay.observer = metrics.observer;
   metricsRoute(app, metrics, config.metricsToken, (err) => log.error({ err }, 'metrics failed'));
   let dashboard: Dashboard | undefined;
   if (config.dashboardUser && config.dashboardPassword) {
-    dashboard = new Dashboard({ ...sources, db: p.db, metrics, errors, backupsDir: backupsDir(config.dataDir), log });
+    dashboard = new Dashboard({ ...sources, metrics, errors, backupsDir: backupsDir(config.dataDir), log });
     dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword, config.trustedProxies);
   }
   return {

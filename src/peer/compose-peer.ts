@@ -4,6 +4,7 @@ import type { Config } from '../config/load';
 import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
+import { Economics } from '../ops/economics';
 import { health } from '../ops/health';
 import { startOps } from '../ops/ops';
 import { verifier } from '../nostr/verify';
@@ -13,8 +14,8 @@ import { relayInfo } from '../relay/nip11';
 import { Relay, readPoolFor } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
 import { Ledger } from '../ledger/ledger';
+import { LedgerViews } from '../ledger/views';
 import { billing } from '../payments/charge';
-import { Economics } from '../payments/economics';
 import { pricesFrom } from '../payments/pricing';
 import { loadServerSecret } from '../payments/server-secret';
 import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
@@ -68,7 +69,8 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
   const stopPurge = startExpirationPurge(db, store, config.expiredPurgeInterval, log);
   const stopVanishPurge = startVanishPurge(db, store, log);
   const ledger = new Ledger(db);
-  const economics = new Economics(db);
+  const money = new LedgerViews(db);
+  const economics = new Economics(db, money);
   const snapshots =
     config.economicSnapshotInterval > 0
       ? setInterval(() => economics.snapshot(), config.economicSnapshotInterval * 1000).unref()
@@ -154,8 +156,8 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
     respondJson(res, ready ? '200 OK' : '503 Service Unavailable', { ready });
   });
   const ops = startOps({
-    config, log, app, db, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer,
-    checkpoints: () => checkpointer.runs, connector, startedAt,
+    config, log, app, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer,
+    checkpoints: () => checkpointer.runs, connector, startedAt, money, economics,
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 

@@ -44,7 +44,7 @@ beforeAll(async () => {
   const side = openDatabase(path.join(peer.config.dataDir, 'peer.sqlite'));
   const ledger = new Ledger(side);
   for (const p of payers) ledger.transfer({ debitAccount: 'assets/interledger/alice', creditAccount: balanceAccount(p.pubkey), amount: 1000n });
-  // An economic snapshot from before this run (src/payments/economics.ts writes them): history across restarts.
+  // An economic snapshot from before this run (src/ops/economics.ts writes them): history across restarts.
   side
     .prepare('INSERT INTO economic_snapshots (taken_at, events_stored, revenue, balances_outstanding, payers, peer_positions) VALUES (?, 0, 5, 995, 1, ?)')
     .run(Math.floor(Date.now() / 1000) - 600, '{}');

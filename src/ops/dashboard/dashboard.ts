@@ -1,6 +1,5 @@
 import { readFileSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { IpList } from '../../config/ip-list';
@@ -9,9 +8,10 @@ import { dashboardDir } from '../../native';
 import { encodeNpub } from '../../payments/npub';
 import { clientIp } from '../../relay/policies/client-ip';
 import { TokenBuckets } from '../../relay/policies/token-buckets';
-import type { Db } from '../../storage/database';
 import { VERSION } from '../../version';
+import type { Payer } from '../../ledger/views';
 import { listBackups } from '../backup/backup-files';
+import type { Economics } from '../economics';
 import type { MetricSources, PeerMetrics } from '../metrics';
 import type { RecentErrors } from '../recent-errors';
 import { basicAuthChecker } from './basic-auth';
@@ -21,7 +21,7 @@ import { ProcessSampler, type ProcessSample } from './process-sampler';
 import { StoreCounter } from './store-counts';
 
 export interface DashboardSources extends MetricSources {
-  db: Db;
+  economics: Economics;
   metrics: PeerMetrics;
   errors: RecentErrors;
   backupsDir: string;
@@ -34,6 +34,8 @@ const RANGES = new Set([900, 3600, 6 * 3600, 24 * 3600, 7 * 24 * 3600]);
 const MAX_POINTS = 360;
 /** Wrong credentials allowed per client address: 10 at once, then one every 6 s (a guess per 6 s, not thousands). */
 const LOGIN_FAILURES = { count: 10, seconds: 60 };
+/** Top payers are the one scan over every balance: polls within this many ms reuse the last one. */
+const TOP_PAYERS_MS = 5000;
 
 const fileSize = (f: string) => {
   try {
@@ -72,21 +74,11 @@ export class Dashboard {
   private lastProcess: ProcessSample;
   private readonly counts: StoreCounter;
   private readonly timer: NodeJS.Timeout;
-  /** Revenue and balances from `economic_snapshots` (src/payments/economics.ts): history that outlives restarts. */
-  private readonly snapshots?: Statement<[number], { t: number; revenue: bigint; outstanding: bigint }>;
+  private topPayers?: { at: number; payers: Payer[] };
 
   constructor(private readonly s: DashboardSources) {
     this.failedLogins = new FailedLogins(s.log);
     this.counts = new StoreCounter(() => s.relay.readPool().run({ kind: 'storeCounts' }, 'dashboard').answer);
-    const table = s.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'economic_snapshots'").get();
-    if (table) {
-      this.snapshots = s.db
-        .prepare<[number], { t: number; revenue: bigint; outstanding: bigint }>(
-          `SELECT taken_at * 1000 AS t, revenue, balances_outstanding AS outstanding FROM economic_snapshots
-           WHERE taken_at >= ? ORDER BY taken_at`,
-        )
-        .safeIntegers(true);
-    }
     this.lastProcess = this.process.sample();
     this.history.add(this.sample());
     this.timer = setInterval(() => {
@@ -122,10 +114,16 @@ export class Dashboard {
 
   /** Economic snapshots since `since` (unix ms), thinned to MAX_POINTS; amounts as numbers, for charts. */
   private economics(since: number): { t: number[]; revenue: number[]; outstanding: number[] } {
-    const rows = this.snapshots?.all(Math.floor(since / 1000)) ?? [];
+    const rows = this.s.economics.since(Math.floor(since / 1000));
     const step = Math.max(1, Math.ceil(rows.length / MAX_POINTS));
     const kept = rows.filter((_, i) => (rows.length - 1 - i) % step === 0);
     return { t: kept.map((r) => Number(r.t)), revenue: kept.map((r) => Number(r.revenue)), outstanding: kept.map((r) => Number(r.outstanding)) };
+  }
+
+  private payers(): Payer[] {
+    const now = Date.now();
+    if (!this.topPayers || now - this.topPayers.at >= TOP_PAYERS_MS) this.topPayers = { at: now, payers: this.s.money.topPayers(10) };
+    return this.topPayers.payers;
   }
 
   /** Everything the page shows; amounts are decimal strings in the smallest unit (exact past 2^53). */
@@ -178,7 +176,7 @@ export class Dashboard {
           };
         }),
       },
-      topPayers: money.topPayers(10).map((p) => ({ pubkey: p.pubkey, npub: encodeNpub(p.pubkey), spent: String(p.spent), balance: String(p.balance) })),
+      topPayers: this.payers().map((p) => ({ pubkey: p.pubkey, npub: encodeNpub(p.pubkey), spent: String(p.spent), balance: String(p.balance) })),
       failedLogins: { total: this.failedLogins.total, recent: this.failedLogins.list() },
       errors: this.s.errors.list().reverse(),
       backups: {

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { LedgerViews } from '../ledger/views';
 import type { Db } from '../storage/database';
 
 export interface EconomicSnapshot {
@@ -13,49 +14,54 @@ export interface EconomicSnapshot {
   peerPositions: Record<string, string>;
 }
 
+/** One point of the dashboard's long money history: unix ms and amounts. */
+export interface EconomicPoint {
+  t: number;
+  revenue: bigint;
+  outstanding: bigint;
+}
+
+type SnapshotRow = { taken_at: bigint; events_stored: bigint; revenue: bigint; balances_outstanding: bigint; payers: bigint; peer_positions: string };
+
 /**
  * Periodic snapshots of the relay's economy into `economic_snapshots`, for the dashboard's history and metrics.
- * Read-only over the money tables (the ledger stays their only writer).
+ * The figures come from the ledger's read model (ledger/views.ts); this table is the only thing written here.
  */
 export class Economics {
-  private readonly read: Statement<[], { revenue: bigint | null; outstanding: bigint | null; payers: bigint }>;
-  private readonly peers: Statement<[], { path: string; position: bigint }>;
   private readonly events: Statement<[], bigint>;
   private readonly insert: Statement;
-  private readonly recent: Statement<[number], { taken_at: bigint; events_stored: bigint; revenue: bigint; balances_outstanding: bigint; payers: bigint; peer_positions: string }>;
+  private readonly recent: Statement<[number], SnapshotRow>;
+  private readonly sinceRows: Statement<[number], EconomicPoint>;
 
-  constructor(db: Db) {
-    this.read = db
-      .prepare<[], { revenue: bigint | null; outstanding: bigint | null; payers: bigint }>(
-        `SELECT
-           (SELECT credits_posted - debits_posted FROM accounts WHERE path = 'revenue/relay-fees') AS revenue,
-           (SELECT sum(credits_posted - debits_posted) FROM accounts WHERE path >= 'liabilities/balances/' AND path < 'liabilities/balances0') AS outstanding,
-           (SELECT count(*) FROM accounts WHERE path >= 'liabilities/balances/' AND path < 'liabilities/balances0' AND debits_posted > 0) AS payers`,
-      )
-      .safeIntegers();
-    this.peers = db
-      .prepare<[], { path: string; position: bigint }>(`SELECT path, debits_posted - credits_posted AS position FROM accounts WHERE path >= 'assets/interledger/' AND path < 'assets/interledger0' ORDER BY path`)
-      .safeIntegers();
+  constructor(
+    db: Db,
+    private readonly money: LedgerViews,
+  ) {
     this.events = db.prepare<[], bigint>('SELECT count(*) FROM events').pluck().safeIntegers();
     this.insert = db.prepare(
       'INSERT INTO economic_snapshots (taken_at, events_stored, revenue, balances_outstanding, payers, peer_positions) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.recent = db
-      .prepare<[number], { taken_at: bigint; events_stored: bigint; revenue: bigint; balances_outstanding: bigint; payers: bigint; peer_positions: string }>('SELECT * FROM (SELECT * FROM economic_snapshots ORDER BY taken_at DESC LIMIT ?) ORDER BY taken_at')
+      .prepare<[number], SnapshotRow>('SELECT * FROM (SELECT * FROM economic_snapshots ORDER BY taken_at DESC LIMIT ?) ORDER BY taken_at')
       .safeIntegers();
+    this.sinceRows = db
+      .prepare<[number], EconomicPoint>(
+        `SELECT taken_at * 1000 AS t, revenue, balances_outstanding AS outstanding FROM economic_snapshots
+         WHERE taken_at >= ? ORDER BY taken_at`,
+      )
+      .safeIntegers(true);
   }
 
   /** The economy now, computed from the ledger and the event table. */
   now(): EconomicSnapshot {
-    const r = this.read.get()!;
     const peerPositions: Record<string, string> = {};
-    for (const p of this.peers.all()) peerPositions[p.path.slice('assets/interledger/'.length)] = p.position.toString();
+    for (const p of this.money.peerPositions()) peerPositions[p.peer] = p.owes.toString();
     return {
       takenAt: Math.floor(Date.now() / 1000),
       eventsStored: Number(this.events.get()),
-      revenue: r.revenue ?? 0n,
-      balancesOutstanding: r.outstanding ?? 0n,
-      payers: Number(r.payers),
+      revenue: this.money.revenue(),
+      balancesOutstanding: this.money.outstanding(),
+      payers: this.money.payers(),
       peerPositions,
     };
   }
@@ -77,5 +83,10 @@ export class Economics {
       payers: Number(r.payers),
       peerPositions: JSON.parse(r.peer_positions) as Record<string, string>,
     }));
+  }
+
+  /** Revenue and outstanding balances of every snapshot since `sinceSeconds` (unix), oldest first. */
+  since(sinceSeconds: number): EconomicPoint[] {
+    return this.sinceRows.all(sinceSeconds);
   }
 }
