@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { IpList } from '../../config/ip-list';
 import { respond, respondJson } from '../../http/respond';
+import type { Payer } from '../../ledger/views';
 import { dashboardDir } from '../../native';
 import { encodeNpub } from '../../payments/npub';
 import { clientIp } from '../../relay/policies/client-ip';
 import { TokenBuckets } from '../../relay/policies/token-buckets';
 import { VERSION } from '../../version';
-import type { Payer } from '../../ledger/views';
 import { listBackups } from '../backup/backup-files';
 import type { Economics } from '../economics';
 import type { MetricSources, PeerMetrics } from '../metrics';
@@ -74,6 +74,7 @@ export class Dashboard {
   private lastProcess: ProcessSample;
   private readonly counts: StoreCounter;
   private readonly timer: NodeJS.Timeout;
+  /** The last top-payers scan and when it ran (TOP_PAYERS_MS). */
   private topPayers?: { at: number; payers: Payer[] };
 
   constructor(private readonly s: DashboardSources) {
