@@ -15,7 +15,7 @@ export interface Push {
   condition: Uint8Array;
 }
 
-/** The pushes of one connection (changed by push.ts only): one Prepare in flight, backoff while they fail. */
+/** The pushes of one connection (push.ts): one Prepare in flight, backoff while they fail. */
 export interface PushState {
   scheduled: boolean;
   inFlight: Push | undefined;
@@ -28,7 +28,8 @@ export interface PushState {
 
 /**
  * The receiver's memory of one STREAM connection (one SPSP credential), kept in an LRU keyed by token once one of
- * its packets is accepted. Keys are derived once; `streams` holds the client streams open now, by id.
+ * its packets is accepted. Keys are derived once; `streams` holds the client streams open now, by id. Each mutable
+ * field is changed only by the file named above it; the windows and the streams' offsets only through methods.
  */
 export class StreamConnection {
   readonly pubkey: string | undefined;
@@ -36,32 +37,45 @@ export class StreamConnection {
   /** HMAC key of `fulfillment = HMAC(key, prepare.data)`, cached so a packet costs one HMAC, not two. */
   readonly fulfillmentKey: Uint8Array;
   readonly streams = new Map<bigint, ClientStream>();
-  readonly pushing: PushState = { scheduled: false, inFlight: undefined, nextSequence: 1n, failures: 0, probes: 0, timer: undefined };
-  /** Highest client stream id ever opened: an id at or below it that is not open has been closed. */
-  highestStreamId = 0n;
-  /** ConnectionMaxStreamId we allow. */
-  maxStreamId: bigint;
+
+  // receive.ts
   /** Where we send Prepares (ConnectionNewAddress); unknown until the client says. */
   clientAddress: string | undefined;
   /** Send ConnectionAssetDetails and ConnectionMaxStreamId in the next reply (first contact, new address). */
   announce = true;
-  /** Σ sentOffset over open streams, the figure the client checks against its connection window. */
-  sentTotal = 0;
-  /** Bytes ever read on all streams: ConnectionMaxData is this plus the window, never shrinking. */
-  readTotal = 0;
-  /** Frames for the client that ride in the next reply or push (StreamClose, ConnectionMaxStreamId). */
-  control: StreamFrame[] = [];
-  /** The ConnectionClose we answer with once closed. */
-  closeFrame: StreamFrame | undefined;
-  /** Inside deliver(): writes wait for the reply instead of scheduling a push. */
-  handling = false;
-  /** Streams closed while handling, whose sessions are dropped once the relay call returns. */
-  drops: ClientStream[] = [];
+
+  // connections.ts
   /** In the receiver's tables (a packet of it was accepted); and in the LRU of those that received money. */
   kept = false;
   paid = false;
+
+  // apply-frames.ts
+  /** Highest client stream id ever opened: an id at or below it that is not open has been closed. */
+  highestStreamId = 0n;
+  /** Bytes ever read on all streams: ConnectionMaxData is this plus the window, never shrinking. */
+  readTotal = 0;
+  /** Inside deliver(): writes wait for the reply instead of scheduling a push. */
+  handling = false;
+
+  // close.ts
+  /** ConnectionMaxStreamId we allow. */
+  maxStreamId: bigint;
+  /** The ConnectionClose we answer with once closed. */
+  closeFrame: StreamFrame | undefined;
+  /** Streams closed while handling, whose handlers are told once the relay call returns. */
+  drops: ClientStream[] = [];
+  /** Frames for the client that ride in the next reply or push (StreamClose, ConnectionMaxStreamId): close.ts adds
+   *  them (push.ts again those of a failed push), apply-frames.ts and push.ts send them. */
+  control: StreamFrame[] = [];
+
+  // output.ts (queued), push.ts (sent), close.ts (released)
   /** Relay output queued on its streams, bounded by limits.maxBufferedPerConnection. */
   buffered = 0;
+  /** Σ sentOffset over open streams, the figure the client checks against its connection window. */
+  sentTotal = 0;
+
+  // push.ts (close.ts stops its timer)
+  readonly pushing: PushState = { scheduled: false, inFlight: undefined, nextSequence: 1n, failures: 0, probes: 0, timer: undefined };
   private window = INITIAL_REMOTE_WINDOW;
 
   constructor(
