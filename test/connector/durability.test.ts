@@ -133,6 +133,27 @@ describe('connector durability', () => {
     expect(ledger.balance(peerAccount('alice'))?.debitsPending ?? 0n).toBe(0n);
   });
 
+  // Two phases: the receiver's data is delivered only after the connector's credit is on disk, never after a refusal.
+  it('delivers a local packet only once its credit is committed; a refused credit is never delivered', async () => {
+    const { ledger, committer, connector } = setup();
+    const pubkey = 'f'.repeat(64);
+    const seen: string[] = [];
+    connector.setLocalReceiver({
+      accept: (p) => ({
+        account: balanceAccount(pubkey),
+        amount: p.amount,
+        deliver: () => (seen.push(`deliver ${ledger.available(balanceAccount(pubkey))} after ${committer.commits} commits`), { fulfillment, data: new Uint8Array(0) }),
+        refused: () => void seen.push('refused'),
+      }),
+    });
+    expect(await connector.handlePrepare('alice', prepare('test.peer.token'))).toMatchObject({ fulfillment });
+    const over = { ...prepare('test.peer.token'), amount: 2_000_000n }; // past alice's credit limit
+    expect(await connector.handlePrepare('alice', over)).toMatchObject({ code: 'T04' });
+    expect(seen).toEqual(['deliver 100 after 1 commits', 'refused']);
+    expect(ledger.available(balanceAccount(pubkey))).toBe(100n);
+    expect(ledger.invariant().balanced).toBe(true);
+  });
+
   it('forwards, posts and answers when nothing fails', async () => {
     const { ledger, connector } = setup();
     connector.links.add('bob', { sendPrepare: async () => ({ fulfillment, data: new Uint8Array(0) }) });
