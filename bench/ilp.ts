@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeStreamPacket, encrypt, fulfillmentFromData, IlpPacketType, StreamFrameType, streamEncryptionKey } from '../src/ilp';
+import { isAccepted, type IlpReply } from '../src/connector/local-receiver';
+import { encodeStreamPacket, encrypt, fulfillmentFromData, IlpPacketType, StreamFrameType, streamEncryptionKey, type IlpPrepare } from '../src/ilp';
 import { balanceAccount, peerAccount } from '../src/ledger/account-paths';
 import { Ledger } from '../src/ledger/ledger';
 import { loadServerSecret } from '../src/payments/server-secret';
 import { StreamCredentials } from '../src/payments/stream-credentials';
-import { StreamReceiver } from '../src/payments/stream-receiver';
+import { StreamReceiver } from '../src/payments/stream/receiver';
 import { Committer } from '../src/storage/committer';
 import { openDatabase } from '../src/storage/database';
 
@@ -47,19 +48,22 @@ const receiver = new StreamReceiver({
   credentials,
   assetCode: 'USD',
   assetScale: 9,
-  relay: { open: () => undefined, handle: () => undefined, drop: () => undefined },
+  app: { open: () => ({ line: () => undefined, oversized: () => undefined, closed: () => undefined }) },
   sendPrepare: async () => ({ code: 'F02', triggeredBy: '', message: '', data: new Uint8Array(0) }),
 });
 const { destinationAccount, sharedSecret } = credentials.issue('b'.repeat(64));
 const key = streamEncryptionKey(sharedSecret);
 let sequence = 0n;
 let fulfilled = 0;
-// as the connector's: the answer waits for the credit to be durable
-const credit = async (account: Parameters<Ledger['transfer']>[0]['creditAccount'], amount: bigint) => {
+// as the connector's: the credit in this turn's commit, the data delivered once it is durable
+const handle = async (prepare: IlpPrepare): Promise<IlpReply> => {
+  const accepted = receiver.accept(prepare, 'alice');
+  if (!isAccepted(accepted)) return accepted;
+  const { account, amount } = accepted;
   const r = committer.run(() => ledger.transfer({ debitAccount: peerAccount('alice'), creditAccount: account, amount }));
-  return r.value.ok && (await r.durable)
-    ? { ok: true as const }
-    : { ok: false as const, reject: { code: 'T04', triggeredBy: '', message: '', data: new Uint8Array(0) } };
+  if (r.value.ok && (await r.durable)) return accepted.deliver();
+  accepted.refused();
+  return { code: 'T04', triggeredBy: '', message: '', data: new Uint8Array(0) };
 };
 const packet = () => {
   sequence++;
@@ -72,12 +76,14 @@ const packet = () => {
   }));
   const condition = createHash('sha256').update(fulfillmentFromData(sharedSecret, data)).digest();
   const prepare = { amount: 10n, expiresAt: new Date(Date.now() + 30_000), executionCondition: condition, destination: destinationAccount, data };
-  void Promise.resolve(receiver.handle(prepare, credit, 'alice')).then((reply) => {
+  void handle(prepare).then((reply) => {
     if ('fulfillment' in reply) fulfilled++;
   });
 };
 const packetsAlone = await rateCommitted(1, packet);
 const packetsGrouped = await rateCommitted(100, packet);
+// the last turn's replies come a few microtasks after its commit is durable
+await new Promise((resolve) => setImmediate(resolve));
 
 const balanced = ledger.invariant().balanced;
 receiver.close();

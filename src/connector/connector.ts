@@ -14,7 +14,7 @@ import { peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
 import type { Committer } from '../storage/committer';
 import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
-import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver } from './local-receiver';
+import { isAccepted, isFulfill, type Credit, type IlpReply, type LocalReceiver } from './local-receiver';
 import { PeerLinks } from './peer-links';
 import { RoutingTable } from './routing-table';
 
@@ -28,12 +28,15 @@ export interface ConnectorOptions {
 
 const OK = Object.freeze({ ok: true as const });
 
+type CreditResult = { ok: true } | { ok: false; reject: IlpReject };
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
 
 /**
  * Processes ILP Prepares from BTP peers and from this node: ILDCP, expiry and amount checks, routing, and the
  * money. A packet from peer P moves Dr assets/interledger/P: to a local account at once when the local receiver
- * fulfills, or as a pending transfer to the next peer's account, posted on a valid Fulfill and voided otherwise.
+ * accepts it (credit(), the only place a local packet's money moves, before the receiver delivers its data), or as
+ * a pending transfer to the next peer's account, posted on a valid Fulfill and voided otherwise.
  */
 export class Connector {
   readonly links = new PeerLinks();
@@ -112,7 +115,13 @@ export class Connector {
     if (!route) return this.reject(IlpErrorCode.F02_UNREACHABLE, `no route to ${prepare.destination}`);
     if (route.type === 'local') {
       if (!this.local) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'no local receiver');
-      return this.local.handle(prepare, this.creditFrom(from, prepare), from);
+      const accepted = this.local.accept(prepare, from);
+      if (!isAccepted(accepted)) return accepted;
+      if (accepted.amount === 0n) return accepted.deliver();
+      const credited = await this.credit(from, prepare, accepted);
+      if (credited.ok) return accepted.deliver();
+      accepted.refused();
+      return credited.reject;
     }
     if (route.peerId === from) return this.reject(IlpErrorCode.F02_UNREACHABLE, 'the route leads back to the sender');
     return this.forward(peerAccount(from), route.peerId, prepare);
@@ -121,27 +130,25 @@ export class Connector {
   /**
    * Credits in this turn's transaction, then waits for the disk: a Fulfill promises the payment was recorded. The
    * upstream gives up on a packet at its expiry and would not pay a later Fulfill, so a credit that became durable
-   * too late is undone and the packet rejected R00.
+   * too late is undone and the packet rejected R00. Otherwise the Reject to answer, with no money moved: T04 over
+   * the peer's credit limit, T00 when the write did not reach the disk.
    */
-  private creditFrom(from: string, prepare: IlpPrepare): Credit {
+  private async credit(from: string, prepare: IlpPrepare, { account, amount }: Credit): Promise<CreditResult> {
     const debitAccount = peerAccount(from);
-    return async (account: AccountPath, amount: bigint) => {
-      if (amount === 0n) return OK;
-      let r;
-      try {
-        r = this.committer.run(() => this.ledger.transfer({ debitAccount, creditAccount: account, amount }));
-      } catch (err) {
-        this.log.error({ err, from }, 'credit failed');
-        return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
-      }
-      if (!r.value.ok) return { ok: false, reject: this.refusal(r.value.reason) };
-      if (!(await r.durable)) {
-        this.log.error({ from, destination: prepare.destination }, 'a credit did not reach the disk; rejecting the packet');
-        return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
-      }
-      if (Date.now() < prepare.expiresAt.getTime()) return OK;
-      return this.undoLateCredit(from, account, amount);
-    };
+    let r;
+    try {
+      r = this.committer.run(() => this.ledger.transfer({ debitAccount, creditAccount: account, amount }));
+    } catch (err) {
+      this.log.error({ err, from }, 'credit failed');
+      return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
+    }
+    if (!r.value.ok) return { ok: false, reject: this.refusal(r.value.reason) };
+    if (!(await r.durable)) {
+      this.log.error({ from, destination: prepare.destination }, 'a credit did not reach the disk; rejecting the packet');
+      return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
+    }
+    if (Date.now() < prepare.expiresAt.getTime()) return OK;
+    return this.undoLateCredit(from, account, amount);
   }
 
   /** R00 once the late credit is undone on disk; if it cannot be (already spent), the packet is fulfilled late. */

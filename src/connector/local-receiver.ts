@@ -5,21 +5,33 @@ export type IlpReply = IlpFulfill | IlpReject;
 
 export const isFulfill = (reply: IlpReply): reply is IlpFulfill => 'fulfillment' in reply;
 
-export type CreditResult = { ok: true } | { ok: false; reject: IlpReject };
+/**
+ * What one accepted packet's money does: the connector moves it in one ledger transaction (Dr
+ * assets/interledger/<sender peer>, Cr `account`). What else that transaction must record for the packet (say, the
+ * incoming payment whose receivedAmount it raises) is a field beside these.
+ */
+export interface Credit {
+  account: AccountPath;
+  amount: bigint;
+}
+
+/** A packet the local receiver takes, pending its credit. */
+export interface Accepted extends Credit {
+  /** The credit is durable (or the amount is 0): processes the packet's data and builds the Fulfill. */
+  deliver(): IlpFulfill;
+  /** The credit failed and its Reject answers the packet: nothing of the packet is processed. */
+  refused(): void;
+}
+
+export const isAccepted = (a: Accepted | IlpReject): a is Accepted => 'deliver' in a;
 
 /**
- * Moves a packet's money in one ledger transaction (Dr assets/interledger/<sender peer>, Cr `account`) and resolves
- * once it is on disk and the Prepare has not expired meanwhile, so whatever the caller then does (process the
- * packet's data, Fulfill) is paid for. Otherwise it resolves with the Reject to answer and no money moved: T04
- * over the peer's credit limit, T00 when the write did not reach the disk, R00 when the Prepare expired while the
- * credit was written (the credit is then undone).
+ * Where the connector delivers Prepares addressed to this node (`<ILP_ADDRESS>.…`), other than ILDCP, in two
+ * phases: accept() checks the packet before money moves; the connector credits it and only then calls deliver().
  */
-export type Credit = (account: AccountPath, amount: bigint) => Promise<CreditResult>;
-
-/** Where the connector delivers Prepares addressed to this node (`<ILP_ADDRESS>.…`), other than ILDCP. */
 export interface LocalReceiver {
   /** `from`: the id of the peer the Prepare came from (per-peer bounds and limits). */
-  handle(prepare: IlpPrepare, credit: Credit, from: string): Promise<IlpReply> | IlpReply;
+  accept(prepare: IlpPrepare, from: string): Accepted | IlpReject;
 }
 
 /** Sends a Prepare this node originates (e.g. STREAM data pushed to a client) along the routing table. */

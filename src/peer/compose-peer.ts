@@ -13,6 +13,7 @@ import { streamConnectionsPerPeer } from '../relay/policies/connection-policies'
 import { relayInfo } from '../relay/nip11';
 import { Relay, readPoolFor } from '../relay/relay';
 import { relayWebSocket } from '../relay/websocket';
+import { streamSessions } from '../relay/stream-session';
 import { Ledger } from '../ledger/ledger';
 import { LedgerViews } from '../ledger/views';
 import { billing } from '../payments/charge';
@@ -20,7 +21,7 @@ import { pricesFrom } from '../payments/pricing';
 import { loadServerSecret } from '../payments/server-secret';
 import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
-import { StreamReceiver } from '../payments/stream-receiver';
+import { StreamReceiver } from '../payments/stream/receiver';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
@@ -102,7 +103,7 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
     credentials,
     assetCode: config.assetCode,
     assetScale: config.assetScale,
-    relay,
+    app: streamSessions(relay),
     sendPrepare: (p) => connector.originate(p),
     log,
     limits: {

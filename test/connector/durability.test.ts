@@ -58,11 +58,9 @@ describe('connector durability', () => {
     const { ledger, committer, connector } = setup();
     const pubkey = 'c'.repeat(64);
     connector.setLocalReceiver({
-      handle: async (_p, credit) => {
-        const credited = credit(balanceAccount(pubkey), 100n);
-        failingWrite(committer)(); // another write of the same turn fails
-        const r = await credited;
-        return r.ok ? { fulfillment, data: new Uint8Array(0) } : r.reject;
+      accept: () => {
+        queueMicrotask(failingWrite(committer)); // another write of the credit's turn fails
+        return { account: balanceAccount(pubkey), amount: 100n, deliver: () => ({ fulfillment, data: new Uint8Array(0) }), refused: () => undefined };
       },
     });
     const reply = await connector.handlePrepare('alice', prepare('test.peer.token'));
@@ -78,13 +76,15 @@ describe('connector durability', () => {
     const p = prepare('test.peer.token');
     let credited: boolean | undefined;
     connector.setLocalReceiver({
-      handle: async (_p, credit) => {
-        const pending = credit(balanceAccount(pubkey), 100n);
-        // the fsync takes past the expiry
-        vi.spyOn(Date, 'now').mockReturnValue(p.expiresAt.getTime() + 1);
-        const r = await pending;
-        credited = r.ok;
-        return r.ok ? { fulfillment, data: new Uint8Array(0) } : r.reject;
+      accept: () => {
+        // the fsync takes past the expiry (after the credit is written)
+        queueMicrotask(() => vi.spyOn(Date, 'now').mockReturnValue(p.expiresAt.getTime() + 1));
+        return {
+          account: balanceAccount(pubkey),
+          amount: 100n,
+          deliver: () => ((credited = true), { fulfillment, data: new Uint8Array(0) }),
+          refused: () => (credited = false),
+        };
       },
     });
     try {
@@ -103,13 +103,13 @@ describe('connector durability', () => {
     const pubkey = 'e'.repeat(64);
     const p = prepare('test.peer.token');
     connector.setLocalReceiver({
-      handle: async (_p, credit) => {
-        const pending = credit(balanceAccount(pubkey), 100n);
-        // spent in the same turn (an event charged), before the expiry is seen
-        committer.run(() => ledger.transfer({ debitAccount: balanceAccount(pubkey), creditAccount: 'revenue/relay-fees', amount: 60n }));
-        vi.spyOn(Date, 'now').mockReturnValue(p.expiresAt.getTime() + 1);
-        const r = await pending;
-        return r.ok ? { fulfillment, data: new Uint8Array(0) } : r.reject;
+      accept: () => {
+        queueMicrotask(() => {
+          // spent in the credit's turn (an event charged), before the expiry is seen
+          committer.run(() => ledger.transfer({ debitAccount: balanceAccount(pubkey), creditAccount: 'revenue/relay-fees', amount: 60n }));
+          vi.spyOn(Date, 'now').mockReturnValue(p.expiresAt.getTime() + 1);
+        });
+        return { account: balanceAccount(pubkey), amount: 100n, deliver: () => ({ fulfillment, data: new Uint8Array(0) }), refused: () => undefined };
       },
     });
     try {
@@ -131,6 +131,27 @@ describe('connector durability', () => {
     expect(await pending).toMatchObject({ code: 'T00' });
     expect(sent).toEqual([]);
     expect(ledger.balance(peerAccount('alice'))?.debitsPending ?? 0n).toBe(0n);
+  });
+
+  // Two phases: the receiver's data is delivered only after the connector's credit is on disk, never after a refusal.
+  it('delivers a local packet only once its credit is committed; a refused credit is never delivered', async () => {
+    const { ledger, committer, connector } = setup();
+    const pubkey = 'f'.repeat(64);
+    const seen: string[] = [];
+    connector.setLocalReceiver({
+      accept: (p) => ({
+        account: balanceAccount(pubkey),
+        amount: p.amount,
+        deliver: () => (seen.push(`deliver ${ledger.available(balanceAccount(pubkey))} after ${committer.commits} commits`), { fulfillment, data: new Uint8Array(0) }),
+        refused: () => void seen.push('refused'),
+      }),
+    });
+    expect(await connector.handlePrepare('alice', prepare('test.peer.token'))).toMatchObject({ fulfillment });
+    const over = { ...prepare('test.peer.token'), amount: 2_000_000n }; // past alice's credit limit
+    expect(await connector.handlePrepare('alice', over)).toMatchObject({ code: 'T04' });
+    expect(seen).toEqual(['deliver 100 after 1 commits', 'refused']);
+    expect(ledger.available(balanceAccount(pubkey))).toBe(100n);
+    expect(ledger.invariant().balanced).toBe(true);
   });
 
   it('forwards, posts and answers when nothing fails', async () => {

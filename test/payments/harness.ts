@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config, type ConfigInput } from '../../src/config/load';
 import { Connector } from '../../src/connector/connector';
-import { isFulfill, type Credit, type IlpReply } from '../../src/connector/local-receiver';
+import { isAccepted, isFulfill, type IlpReply } from '../../src/connector/local-receiver';
 import {
   createReject,
   decodeFulfill,
@@ -27,7 +27,8 @@ import { billing } from '../../src/payments/charge';
 import { pricesFrom } from '../../src/payments/pricing';
 import { loadServerSecret } from '../../src/payments/server-secret';
 import { StreamCredentials } from '../../src/payments/stream-credentials';
-import { StreamReceiver } from '../../src/payments/stream-receiver';
+import { StreamReceiver } from '../../src/payments/stream/receiver';
+import { streamSessions } from '../../src/relay/stream-session';
 import type { StreamLimits } from '../../src/payments/stream-limits';
 import { streamConnectionsPerPeer } from '../../src/relay/policies/connection-policies';
 import { Relay, type Session } from '../../src/relay/relay';
@@ -101,7 +102,7 @@ export class Harness {
       credentials: this.credentials,
       assetCode: this.config.assetCode,
       assetScale: this.config.assetScale,
-      relay: this.relay,
+      app: streamSessions(this.relay),
       sendPrepare: connector ? (p) => this.record(p, connector.originate(p)) : (p) => this.record(p, this.route(p)),
       log: built.log,
       limits: options.limits,
@@ -126,14 +127,19 @@ export class Harness {
     return p;
   }
 
-  /** The connector's credit: Dr assets/interledger/<peer>, Cr account, at once; T04 over the credit limit. */
-  credit(peerId: string): Credit {
-    return async (account: AccountPath, amount: bigint) => {
-      const r = this.ledger.transfer({ debitAccount: peerAccount(peerId), creditAccount: account, amount });
-      if (r.ok) return { ok: true };
-      const code = r.reason === 'insufficient_balance' || r.reason === 'exceeds_limit' ? IlpErrorCode.T04_INSUFFICIENT_LIQUIDITY : IlpErrorCode.T00_INTERNAL_ERROR;
-      return { ok: false, reject: createReject(code, this.config.ilpAddress, r.reason) };
-    };
+  /**
+   * A Prepare from `peerId` to the receiver, as the connector hands it over: accepted, credited (Dr
+   * assets/interledger/<peer>, Cr the account, at once; T04 over the credit limit), then delivered.
+   */
+  async handle(prepare: IlpPrepare, peerId: string): Promise<IlpReply> {
+    const accepted = this.receiver.accept(prepare, peerId);
+    if (!isAccepted(accepted)) return accepted;
+    if (accepted.amount === 0n) return accepted.deliver();
+    const r = this.ledger.transfer({ debitAccount: peerAccount(peerId), creditAccount: accepted.account, amount: accepted.amount });
+    if (r.ok) return accepted.deliver();
+    accepted.refused();
+    const code = r.reason === 'insufficient_balance' || r.reason === 'exceeds_limit' ? IlpErrorCode.T04_INSUFFICIENT_LIQUIDITY : IlpErrorCode.T00_INTERNAL_ERROR;
+    return createReject(code, this.config.ilpAddress, r.reason);
   }
 
   /** SendPrepare: longest-prefix match over the plugins' addresses, as the connector routes child addresses. */
@@ -198,7 +204,7 @@ export class MemoryPlugin {
     if (isIldcpRequest(prepare)) {
       return Buffer.from(encodeFulfill(ildcpFulfill({ clientAddress: this.address, assetCode: config.assetCode, assetScale: config.assetScale })));
     }
-    const reply = await this.harness.receiver.handle(prepare, this.harness.credit(this.peerId), this.peerId);
+    const reply = await this.harness.handle(prepare, this.peerId);
     this.replies.push(isFulfill(reply) ? 'fulfill' : reply.code);
     return Buffer.from(isFulfill(reply) ? encodeFulfill(reply) : encodeReject(reply));
   }

@@ -71,7 +71,7 @@ function opened(c: StreamCredential, reply: IlpReply): StreamPacket {
   return decodeStreamPacket(plain!);
 }
 
-const send = (prepare: IlpPrepare, peer = 'alice'): Promise<IlpReply> => Promise.resolve(h.receiver.handle(prepare, h.credit(peer), peer));
+const send = (prepare: IlpPrepare, peer = 'alice'): Promise<IlpReply> => h.handle(prepare, peer);
 
 /** REQs read their stored events on the read workers: resolves once every answer under way has ended (EOSE or CLOSED). */
 const answered = () =>

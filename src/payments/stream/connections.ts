@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { StreamConnection } from './stream-connection';
-import type { StreamLimits } from './stream-limits';
+import type { StreamConnection } from './state';
+import type { StreamLimits } from '../stream-limits';
 
 /**
  * The STREAM connections the receiver keeps, by token. Only connections with an accepted packet are kept (keep());
