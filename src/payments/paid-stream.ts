@@ -1,5 +1,5 @@
-import type { Session } from '../relay/relay';
-import type { Subscription } from '../relay/subscriptions';
+import type { Session } from '../relay/session';
+import type { Subscription } from '../relay/session';
 import type { StreamConnection } from './stream-connection';
 import { INITIAL_REMOTE_WINDOW } from './stream-limits';
 

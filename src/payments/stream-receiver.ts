@@ -23,7 +23,7 @@ import {
   type StreamPacket,
 } from '../ilp';
 import { noticeMessage } from '../relay/messages';
-import type { Session } from '../relay/relay';
+import type { Session } from '../relay/session';
 import { PaidStream, type StreamSink } from './paid-stream';
 import { StreamConnection, type Push } from './stream-connection';
 import { StreamConnections } from './stream-connections';

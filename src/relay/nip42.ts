@@ -3,7 +3,7 @@ import { checkShape, computeId, isHex64, serializeForId, type NostrEvent } from 
 import { verifySignature } from '../nostr/verify';
 import { noticeMessage, okMessage } from './messages';
 import { refuseEvent, type EventPolicy } from './policies/policy';
-import type { Session } from './relay';
+import type { Session } from './session';
 
 export const AUTH_KIND = 22242;
 

@@ -15,22 +15,8 @@ import { relayPolicies, type RelayPolicies } from './policies/relay-policies';
 import { readFilters } from './read-filters';
 import { NegentropyHandler } from './negentropy';
 import { StoredAnswer, type AnswerContext } from './stored-answer';
-import { SubscriptionIndex, type Subscriber, type Subscription } from './subscriptions';
-
-/** One NIP-01 session: a WebSocket connection, or a stream of a paid STREAM connection. */
-export interface Session extends Subscriber {
-  readonly subs: Map<string, Subscription>;
-  /** The Host the client connected to, for the payment pointer in a refusal (and NIP-42 without PUBLIC_URL). */
-  readonly host?: string;
-  /**
-   * The key of per-IP limits: the client's address (after trusted proxies), or for a paid STREAM session
-   * `ilp:<peer id>`, the ILP peer its packets came through; absent where there is none.
-   */
-  readonly ip?: string;
-  /** NIP-42: the challenge sent to this session (made when first needed), and the pubkeys it authenticated. */
-  challenge?: string;
-  authed?: Set<string>;
-}
+import type { Session, Subscription } from './session';
+import { SubscriptionIndex } from './subscriptions';
 
 /**
  * What metrics need beyond the counters (src/ops/metrics.ts implements it). Called on the hot path: keep it cheap.

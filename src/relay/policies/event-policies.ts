@@ -1,7 +1,7 @@
 import { expirationOf } from '../../nostr/event';
 import { committedTarget, powDifficulty } from '../../nostr/pow';
 import type { EventPolicy } from './policy';
-import type { TokenBuckets } from './token-buckets';
+import type { TokenBuckets } from '../../http/token-buckets';
 
 /** NIP-42 AUTH events travel in AUTH messages; NIP-42 says relays must not broadcast or store them. */
 const AUTH_KIND = 22242;

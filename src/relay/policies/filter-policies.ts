@@ -1,5 +1,5 @@
 import type { FilterPolicy } from './policy';
-import type { TokenBuckets } from './token-buckets';
+import type { TokenBuckets } from '../../http/token-buckets';
 
 /** Per-IP rate of REQ or COUNT messages (`what` names them in the refusal); per ILP peer for paid STREAM sessions. */
 export const filtersPerIp =

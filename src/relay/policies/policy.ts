@@ -1,6 +1,6 @@
 import type { NostrEvent } from '../../nostr/event';
 import type { Filter } from '../../nostr/filter';
-import type { Session } from '../relay';
+import type { Session } from '../session';
 
 /** A refusal with its NIP-01 prefix (`blocked: …`, `rate-limited: …`), or undefined to let the message through. */
 export type Verdict = string | undefined;

@@ -1,6 +1,6 @@
 import type { NostrEvent } from '../../nostr/event';
 import type { Visibility } from '../../storage/query';
-import type { Session } from '../relay';
+import type { Session } from '../session';
 import type { FilterPolicy } from './policy';
 
 /** NIP-04 direct messages and NIP-59 gift wraps: with PROTECTED_DMS, served only to their parties. */
