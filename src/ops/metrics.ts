@@ -5,7 +5,7 @@ import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
 import { respond, respondJson } from '../http/respond';
 import type { Relay, RelayObserver } from '../relay/relay';
-import type { WriteQueue } from '../storage/write-queue';
+import type { DurableWriter } from '../storage/durable-writer';
 import { VERSION } from '../version';
 import type { BackupStatus } from './backup/schedule-backups';
 import { MAX_PENDING_CHECKS } from '../nostr/verify';
@@ -18,7 +18,7 @@ export interface MetricSources {
   relay: Relay;
   /** Open NIP-01 WebSocket connections. */
   connections(): number;
-  writer: WriteQueue;
+  writer: DurableWriter;
   /** WAL copies done by the checkpointer thread. */
   checkpoints(): number;
   connector: Connector;

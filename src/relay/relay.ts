@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load';
 import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForId, type NostrEvent } from '../nostr/event';
 import { VerifyQueue } from '../nostr/verify';
-import { priceOf, type Prices } from '../payments/pricing';
+import type { PaidWrite, PaidWriteResult } from '../payments/paid-write';
 import type { EventStore } from '../storage/events';
 import { ReadPool, ReadRefused, ReadTimedOut } from '../storage/read-pool';
-import { LOST_MESSAGE, type WriteQueue, type WriteResult } from '../storage/write-queue';
+import type { DurableWriter, Lost } from '../storage/durable-writer';
 import { closedMessage, countMessage, eventMessage, noticeMessage, okMessage } from './messages';
 import { authMessage, challengeOf, handleAuth } from './nip42';
 import { refuseEvent, refuseFilters } from './policies/policy';
@@ -17,6 +17,9 @@ import { NegentropyHandler } from './negentropy';
 import { StoredAnswer, type AnswerContext } from './stored-answer';
 import type { Session, Subscription } from './session';
 import { SubscriptionIndex } from './subscriptions';
+
+/** The answer to a write whose transaction did not reach the disk. */
+const LOST_MESSAGE = 'error: could not store the event, try again';
 
 /**
  * What metrics need beyond the counters (src/ops/metrics.ts implements it). Called on the hot path: keep it cheap.
@@ -66,8 +69,9 @@ export class Relay {
   constructor(
     private readonly config: Config,
     private readonly store: EventStore,
-    private readonly writer: WriteQueue,
-    private readonly prices: Prices,
+    private readonly writer: DurableWriter,
+    /** Prices, charges and stores an EVENT in one transaction of `writer`. */
+    private readonly paid: PaidWrite,
     private readonly log: Logger,
     /** Where REQ, COUNT and NEG-OPEN read (launch.ts passes the peer's and closes it); made on first use if not. */
     private reads?: ReadPool,
@@ -209,9 +213,8 @@ export class Relay {
     const raw = canonicalJson(e);
     // The author pays, whoever carries the event: only its signature can spend its balance.
     const payer = e.pubkey;
-    const price = priceOf(this.prices, e.kind, e.pubkey, Buffer.byteLength(serialized));
     const ephemeral = kindClass(e.kind) === 'ephemeral';
-    const answer = (result: WriteResult) => {
+    const answer = (result: PaidWriteResult | Lost) => {
       switch (result.status) {
         case 'stored':
           session.send(okMessage(e.id, true, ''));
@@ -228,16 +231,13 @@ export class Relay {
           return;
         case 'unpaid':
           return this.refuse(session, e, this.paymentRequired(session, payer, result.price, result.balance));
+        case 'lost':
+          return this.refuse(session, e, LOST_MESSAGE);
         case 'rejected':
-        case 'error':
-          this.counters.eventsRejected++;
-          this.observer?.eventRejected(result.message);
-          session.send(okMessage(e.id, false, result.message));
+          return this.refuse(session, e, result.message);
       }
     };
-    if (!ephemeral) this.writer.submit(e, raw, payer, price, answer);
-    else if (price > 0n) this.writer.chargeOnly(payer, price, answer);
-    else answer({ status: 'stored' });
+    this.paid.submit(e, raw, payer, serialized, ephemeral, answer);
   }
 
   /**
