@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load';
 import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForId, type NostrEvent } from '../nostr/event';
 import { VerifyQueue } from '../nostr/verify';
-import type { PaidWrite, PaidWriteResult } from '../payments/paid-write';
+import type { PaidWrite, PaidWriteResult, Unpaid } from '../payments/paid-write';
 import type { EventStore } from '../storage/events';
 import { ReadPool, ReadRefused, ReadTimedOut } from '../storage/read-pool';
 import type { DurableWriter, Lost } from '../storage/durable-writer';
@@ -13,13 +13,18 @@ import { refuseEvent, refuseFilters } from './policies/policy';
 import { isParty, isProtectedDm, visibilityOf } from './policies/protected-dms';
 import { relayPolicies, type RelayPolicies } from './policies/relay-policies';
 import { readFilters } from './read-filters';
+import { paymentRequired, refusal, refusalOf, refusalText, type Refusal } from './refusal';
 import { NegentropyHandler } from './negentropy';
 import { StoredAnswer, type AnswerContext } from './stored-answer';
 import type { Session, Subscription } from './session';
 import { SubscriptionIndex } from './subscriptions';
 
-/** The answer to a write whose transaction did not reach the disk. */
-const LOST_MESSAGE = 'error: could not store the event, try again';
+// The constant refusals of the EVENT path, made once.
+const LOST = refusal('error', 'could not store the event, try again');
+const NOT_ONE_EVENT = refusal('invalid', 'EVENT takes exactly one event');
+const BAD_ID = refusal('invalid', 'id is not the hash of the event');
+const BAD_SIGNATURE = refusal('invalid', 'signature does not verify');
+const BUSY = refusal('rate-limited', 'the relay is busy; try again shortly');
 
 /**
  * What metrics need beyond the counters (src/ops/metrics.ts implements it). Called on the hot path: keep it cheap.
@@ -27,8 +32,8 @@ const LOST_MESSAGE = 'error: could not store the event, try again';
 export interface RelayObserver {
   /** A stored event: seconds from its EVENT message to its `OK true` (checks, group commit included). */
   eventStored(seconds: number): void;
-  /** A refused event, with its OK/NOTICE reason (NIP-01 prefix first). */
-  eventRejected(reason: string): void;
+  /** A refused event, with why (relay/refusal.ts). */
+  eventRejected(refusal: Refusal): void;
   /** An event already stored (answered `OK true "duplicate: …"`). */
   eventDuplicate(): void;
   /** Seconds the stored-event query of one REQ took. */
@@ -153,7 +158,7 @@ export class Relay {
         const refusal = refuseFilters(this.policies.req, [], session);
         if (!refusal) return this.negentropyHandler().handle(session, msg);
         this.challengeIfNeeded(session, refusal);
-        return void session.send(JSON.stringify(['NEG-ERR', msg[1], refusal]));
+        return void session.send(JSON.stringify(['NEG-ERR', msg[1], refusalText(refusal)]));
       }
       case 'NEG-MSG':
       case 'NEG-CLOSE':
@@ -182,18 +187,18 @@ export class Relay {
     this.counters.eventsReceived++;
     const received = performance.now();
     const e = msg[1] as NostrEvent;
-    if (msg.length !== 2) return this.refuse(session, e, 'invalid: EVENT takes exactly one event');
+    if (msg.length !== 2) return this.refuse(session, e, NOT_ONE_EVENT);
     const shape = checkShape(e, this.config);
-    if (shape) return this.refuse(session, e, `invalid: ${shape}`);
+    if (shape) return this.refuse(session, e, refusal('invalid', shape));
     const now = Math.floor(Date.now() / 1000);
-    const refusal = refuseEvent(this.policies.event, e, session, now);
-    if (refusal) return this.refuse(session, e, refusal);
+    const refused = refuseEvent(this.policies.event, e, session, now);
+    if (refused) return this.refuse(session, e, refused);
     const serialized = serializeForId(e);
-    if (computeId(serialized) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
+    if (computeId(serialized) !== e.id) return this.refuse(session, e, BAD_ID);
     const asked = this.signatures.verify(e.id, e.pubkey, e.sig, (valid) =>
-      valid ? this.onVerifiedEvent(session, e, serialized, received) : this.refuse(session, e, 'invalid: signature does not verify'),
+      valid ? this.onVerifiedEvent(session, e, serialized, received) : this.refuse(session, e, BAD_SIGNATURE),
     );
-    if (!asked) this.refuse(session, e, 'rate-limited: the relay is busy; try again shortly');
+    if (!asked) this.refuse(session, e, BUSY);
   }
 
   private onVerifiedEvent(session: Session, e: NostrEvent, serialized: string, received: number): void {
@@ -202,7 +207,7 @@ export class Relay {
     if (this.store.has(e.id)) {
       // The stored copy may be in a transaction not yet on disk: say "already have" only once it is.
       return this.writer.afterPending((durable) => {
-        if (!durable) return this.refuse(session, e, LOST_MESSAGE);
+        if (!durable) return this.refuse(session, e, LOST);
         this.observer?.eventDuplicate();
         session.send(okMessage(e.id, true, 'duplicate: already have this event'));
       });
@@ -230,11 +235,11 @@ export class Relay {
           session.send(okMessage(e.id, true, result.message));
           return;
         case 'unpaid':
-          return this.refuse(session, e, this.paymentRequired(session, payer, result.price, result.balance));
+          return this.refuse(session, e, this.paymentRequired(session, payer, result));
         case 'lost':
-          return this.refuse(session, e, LOST_MESSAGE);
+          return this.refuse(session, e, LOST);
         case 'rejected':
-          return this.refuse(session, e, result.message);
+          return this.refuse(session, e, refusalOf(result.message));
       }
     };
     this.paid.submit(e, raw, payer, serialized, ephemeral, answer);
@@ -245,33 +250,38 @@ export class Relay {
    * when this session has proven the payer's key (NIP-42), else anyone could read anyone's balance. A session
    * without a challenge yet gets one (when AUTH can work: PUBLIC_URL set), so its client can authenticate.
    */
-  private paymentRequired(session: Session, payer: string, price: bigint, balance: bigint): string {
+  private paymentRequired(session: Session, payer: string, unpaid: Unpaid): Refusal {
     const { assetCode, assetScale, publicUrl } = this.config;
     const host = publicUrl ? new URL(publicUrl).host : session.host;
-    const where = host ? `$${host}/pay/${payer}` : `/pay/${payer}`;
+    const pointer = host ? `$${host}/pay/${payer}` : `/pay/${payer}`;
     const proven = session.authed?.has(payer) === true;
     if (!proven && publicUrl && session.challenge === undefined) session.send(authMessage(challengeOf(session)));
-    const shown = proven ? `, balance ${balance}` : '';
-    return `restricted: payment required: price ${price}${shown} (${assetCode}, scale ${assetScale}); pay to ${where}`;
+    return paymentRequired(unpaid, { assetCode, assetScale, pointer, showBalance: proven });
   }
 
-  private refuse(session: Session, e: unknown, reason: string): void {
+  private refuse(session: Session, e: unknown, refused: Refusal): void {
     this.counters.eventsRejected++;
-    this.observer?.eventRejected(reason);
-    this.challengeIfNeeded(session, reason);
+    this.observer?.eventRejected(refused);
+    this.challengeIfNeeded(session, refused);
     const id = (e as { id?: unknown } | null)?.id;
+    const reason = refusalText(refused);
     // OK needs the event id; without a usable one the answer can only be a NOTICE.
     session.send(isHex64(id) ? okMessage(id, false, reason) : noticeMessage(reason));
   }
 
-  /** With an `auth-required:` answer goes this session's challenge, once, so the client can authenticate. */
-  private challengeIfNeeded(session: Session, reason: string): void {
-    if (session.challenge === undefined && reason.startsWith('auth-required:')) session.send(authMessage(challengeOf(session)));
+  /** With an `auth-required` refusal goes this session's challenge, once, so the client can authenticate. */
+  private challengeIfNeeded(session: Session, refused: Refusal): void {
+    if (session.challenge === undefined && refused.prefix === 'auth-required') session.send(authMessage(challengeOf(session)));
   }
 
-  /** Refuses a REQ or COUNT; a REQ that replaced a subscription of the same id ends it too. */
+  /** Refuses a REQ or COUNT for a policy's reason: with an `auth-required` one goes the challenge. */
+  private refuseReq(session: Session, subId: string, refused: Refusal): void {
+    this.challengeIfNeeded(session, refused);
+    this.closeSub(session, subId, refusalText(refused));
+  }
+
+  /** Ends a REQ with CLOSED `reason`; a REQ that replaced a subscription of the same id ends it too. */
   private closeSub(session: Session, subId: string, reason: string): void {
-    this.challengeIfNeeded(session, reason);
     const previous = session.subs.get(subId);
     if (previous) {
       previous.held?.cancel();
@@ -293,7 +303,7 @@ export class Relay {
     if ('reason' in read) return this.closeSub(session, read.subId, read.reason);
     const { subId, filters } = read;
     const refusal = refuseFilters(this.policies.req, filters, session);
-    if (refusal) return this.closeSub(session, subId, refusal);
+    if (refusal) return this.refuseReq(session, subId, refusal);
     const previous = session.subs.get(subId);
     if (!previous && session.subs.size >= this.config.maxSubscriptions) {
       return void session.send(closedMessage(subId, `restricted: more than ${this.config.maxSubscriptions} open subscriptions`));
@@ -314,14 +324,14 @@ export class Relay {
   private onCount(session: Session, msg: unknown[]): void {
     const read = readFilters(msg, this.config);
     if ('notice' in read) return void session.send(read.notice);
-    const refuse = (subId: string, reason: string) => {
-      this.challengeIfNeeded(session, reason);
-      session.send(closedMessage(subId, reason));
-    };
+    const refuse = (subId: string, reason: string) => void session.send(closedMessage(subId, reason));
     if ('reason' in read) return refuse(read.subId, read.reason);
     const { subId, filters } = read;
     const refusal = refuseFilters(this.policies.count, filters, session);
-    if (refusal) return refuse(subId, refusal);
+    if (refusal) {
+      this.challengeIfNeeded(session, refusal);
+      return refuse(subId, refusalText(refusal));
+    }
     const job = { kind: 'count' as const, filters, cap: this.config.maxCount, now: Math.floor(Date.now() / 1000), visibility: this.visibility(session) };
     this.readPool()
       .run(job, this.readClient(session))
