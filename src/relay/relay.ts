@@ -155,10 +155,10 @@ export class Relay {
         return handleAuth(session, msg, this.policies.auth, this.config.publicUrl, this.config.maxEventTags);
       case 'NEG-OPEN': {
         // A reconciliation reads like a REQ: the same auth and per-IP rate rules (DM visibility applies in the scan).
-        const refusal = refuseFilters(this.policies.req, [], session);
-        if (!refusal) return this.negentropyHandler().handle(session, msg);
-        this.challengeIfNeeded(session, refusal);
-        return void session.send(JSON.stringify(['NEG-ERR', msg[1], refusalText(refusal)]));
+        const refused = refuseFilters(this.policies.req, [], session);
+        if (!refused) return this.negentropyHandler().handle(session, msg);
+        this.challengeIfNeeded(session, refused);
+        return void session.send(JSON.stringify(['NEG-ERR', msg[1], refusalText(refused)]));
       }
       case 'NEG-MSG':
       case 'NEG-CLOSE':
@@ -302,8 +302,8 @@ export class Relay {
     if ('notice' in read) return void session.send(read.notice);
     if ('reason' in read) return this.closeSub(session, read.subId, read.reason);
     const { subId, filters } = read;
-    const refusal = refuseFilters(this.policies.req, filters, session);
-    if (refusal) return this.refuseReq(session, subId, refusal);
+    const refused = refuseFilters(this.policies.req, filters, session);
+    if (refused) return this.refuseReq(session, subId, refused);
     const previous = session.subs.get(subId);
     if (!previous && session.subs.size >= this.config.maxSubscriptions) {
       return void session.send(closedMessage(subId, `restricted: more than ${this.config.maxSubscriptions} open subscriptions`));
@@ -327,10 +327,10 @@ export class Relay {
     const refuse = (subId: string, reason: string) => void session.send(closedMessage(subId, reason));
     if ('reason' in read) return refuse(read.subId, read.reason);
     const { subId, filters } = read;
-    const refusal = refuseFilters(this.policies.count, filters, session);
-    if (refusal) {
-      this.challengeIfNeeded(session, refusal);
-      return refuse(subId, refusalText(refusal));
+    const refused = refuseFilters(this.policies.count, filters, session);
+    if (refused) {
+      this.challengeIfNeeded(session, refused);
+      return refuse(subId, refusalText(refused));
     }
     const job = { kind: 'count' as const, filters, cap: this.config.maxCount, now: Math.floor(Date.now() / 1000), visibility: this.visibility(session) };
     this.readPool()
