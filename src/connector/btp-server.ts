@@ -16,7 +16,7 @@ import {
 } from '../ilp';
 import type { Config } from '../config/load';
 import { respondJson, upgrade } from '../http/respond';
-import { clientIp } from '../relay/policies/client-ip';
+import { clientIp } from '../http/client-ip';
 import { btpAdmission, RefusalLog } from './btp-admission';
 import type { Connector } from './connector';
 import type { IlpReply } from './local-receiver';

@@ -5,7 +5,8 @@ import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
 import { respond, respondJson } from '../http/respond';
 import type { Relay, RelayObserver } from '../relay/relay';
-import type { WriteQueue } from '../storage/write-queue';
+import type { Refusal, RefusalPrefix } from '../relay/refusal';
+import type { DurableWriter } from '../storage/durable-writer';
 import { VERSION } from '../version';
 import type { BackupStatus } from './backup/schedule-backups';
 import { MAX_PENDING_CHECKS } from '../nostr/verify';
@@ -18,7 +19,7 @@ export interface MetricSources {
   relay: Relay;
   /** Open NIP-01 WebSocket connections. */
   connections(): number;
-  writer: WriteQueue;
+  writer: DurableWriter;
   /** WAL copies done by the checkpointer thread. */
   checkpoints(): number;
   connector: Connector;
@@ -36,13 +37,13 @@ const INGEST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
 const QUERY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** Refusal reasons are NIP-01 prefixes; anything else is "other", so that a label never carries free text. */
-const REASONS = new Set(['invalid', 'restricted', 'blocked', 'rate-limited', 'pow', 'error', 'auth-required', 'mute', 'duplicate']);
+const REASONS: ReadonlySet<string> = new Set<RefusalPrefix>(['invalid', 'restricted', 'blocked', 'rate-limited', 'pow', 'error', 'auth-required', 'mute', 'duplicate']);
 const ILP_CODE = /^[FTR]\d\d$/;
 
-export function reasonOf(message: string): string {
-  if (message.startsWith('restricted: payment required')) return 'payment-required';
-  const prefix = message.slice(0, Math.max(0, message.indexOf(':')));
-  return REASONS.has(prefix) ? prefix : 'other';
+/** The label of a refusal: its prefix, or payment-required for a restricted one for want of balance. */
+export function reasonOf(refusal: Refusal): string {
+  if (refusal.unpaid) return 'payment-required';
+  return REASONS.has(refusal.prefix) ? refusal.prefix : 'other';
 }
 
 let processRegistry: Registry | undefined;
@@ -78,8 +79,8 @@ export class PeerMetrics {
     eventStored: (s) => this.ingest.observe(s),
     reqQueried: (s) => this.query.observe(s),
     eventDuplicate: () => void this.duplicates++,
-    eventRejected: (message) => {
-      const reason = reasonOf(message);
+    eventRejected: (refusal) => {
+      const reason = reasonOf(refusal);
       this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
     },
   };

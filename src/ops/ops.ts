@@ -4,7 +4,7 @@ import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
 import type { LedgerViews } from '../ledger/views';
 import type { Relay } from '../relay/relay';
-import type { WriteQueue } from '../storage/write-queue';
+import type { DurableWriter } from '../storage/durable-writer';
 import { backupsDir } from './backup/backup-files';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
 import { Dashboard, dashboardRoutes } from './dashboard/dashboard';
@@ -20,7 +20,7 @@ export interface OpsParts {
   databaseFile: string;
   relay: Relay;
   connections(): number;
-  writer: WriteQueue;
+  writer: DurableWriter;
   checkpoints(): number;
   connector: Connector;
   startedAt: number;

@@ -5,7 +5,7 @@ import { ItemSet, MIN_FRAME_SIZE_LIMIT, Responder } from '../nostr/negentropy';
 import { ReadRefused, ReadTimedOut, type ReadPool, type ReadTicket } from '../storage/read-pool';
 import { noticeMessage } from './messages';
 import { visibilityOf } from './policies/protected-dms';
-import type { Session } from './relay';
+import type { Session } from './session';
 
 /** Largest number of values in one filter array, as for REQ. */
 const MAX_FILTER_VALUES = 1000;

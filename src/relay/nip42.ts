@@ -3,7 +3,8 @@ import { checkShape, computeId, isHex64, serializeForId, type NostrEvent } from 
 import { verifySignature } from '../nostr/verify';
 import { noticeMessage, okMessage } from './messages';
 import { refuseEvent, type EventPolicy } from './policies/policy';
-import type { Session } from './relay';
+import { refusal, refusalText, type Refusal } from './refusal';
+import type { Session } from './session';
 
 export const AUTH_KIND = 22242;
 
@@ -40,16 +41,22 @@ function namesThisRelay(tag: string | undefined, publicUrl: string): boolean {
   return !!given && given.scheme === expected.scheme && given.host === expected.host && given.path === expected.path;
 }
 
-/** NIP-42 checks of an AUTH event other than its signature; the reason (with prefix) or undefined. */
-export function checkAuthEvent(e: NostrEvent, session: Session, publicUrl: string, now: number): string | undefined {
-  if (e.kind !== AUTH_KIND) return `invalid: an AUTH event must be of kind ${AUTH_KIND}`;
-  if (Math.abs(e.created_at - now) > AUTH_WINDOW) return `invalid: AUTH created_at must be within ${AUTH_WINDOW} seconds of now`;
+const NOT_AUTH_KIND = refusal('invalid', `an AUTH event must be of kind ${AUTH_KIND}`);
+const OUTSIDE_WINDOW = refusal('invalid', `AUTH created_at must be within ${AUTH_WINDOW} seconds of now`);
+const WRONG_CHALLENGE = refusal('invalid', 'the challenge tag does not match the challenge of this connection');
+const NO_PUBLIC_URL = refusal('restricted', 'AUTH needs this relay to know its address; the operator has not set PUBLIC_URL');
+const WRONG_RELAY = refusal('invalid', 'the relay tag does not name this relay');
+const BAD_ID = refusal('invalid', 'id is not the hash of the event');
+const BAD_SIGNATURE = refusal('invalid', 'signature does not verify');
+
+/** NIP-42 checks of an AUTH event other than its signature; the refusal or undefined. */
+export function checkAuthEvent(e: NostrEvent, session: Session, publicUrl: string, now: number): Refusal | undefined {
+  if (e.kind !== AUTH_KIND) return NOT_AUTH_KIND;
+  if (Math.abs(e.created_at - now) > AUTH_WINDOW) return OUTSIDE_WINDOW;
   const tag = (name: string) => e.tags.find((t) => t[0] === name)?.[1];
-  if (session.challenge === undefined || tag('challenge') !== session.challenge) {
-    return 'invalid: the challenge tag does not match the challenge of this connection';
-  }
-  if (!publicUrl) return 'restricted: AUTH needs this relay to know its address; the operator has not set PUBLIC_URL';
-  if (!namesThisRelay(tag('relay'), publicUrl)) return 'invalid: the relay tag does not name this relay';
+  if (session.challenge === undefined || tag('challenge') !== session.challenge) return WRONG_CHALLENGE;
+  if (!publicUrl) return NO_PUBLIC_URL;
+  if (!namesThisRelay(tag('relay'), publicUrl)) return WRONG_RELAY;
   return undefined;
 }
 
@@ -61,15 +68,18 @@ export function handleAuth(session: Session, msg: unknown[], policies: readonly 
   const e = msg[1] as NostrEvent;
   const shape = msg.length === 2 ? checkShape(e, { maxEventTags: maxTags, maxContentLength: 1024 }) : 'AUTH takes exactly one event';
   const id = (e as { id?: unknown } | null)?.id;
-  const answer = (reason: string) => session.send(isHex64(id) ? okMessage(id, false, reason) : noticeMessage(reason));
-  if (shape) return void answer(`invalid: ${shape}`);
+  const answer = (r: Refusal) => {
+    const reason = refusalText(r);
+    session.send(isHex64(id) ? okMessage(id, false, reason) : noticeMessage(reason));
+  };
+  if (shape) return answer(refusal('invalid', shape));
   const now = Math.floor(Date.now() / 1000);
-  const refusal =
+  const refused =
     refuseEvent(policies, e, session, now) ??
     checkAuthEvent(e, session, publicUrl, now) ??
-    (computeId(serializeForId(e)) !== e.id ? 'invalid: id is not the hash of the event' : undefined) ??
-    (verifySignature(e.id, e.pubkey, e.sig) ? undefined : 'invalid: signature does not verify');
-  if (refusal) return void answer(refusal);
+    (computeId(serializeForId(e)) !== e.id ? BAD_ID : undefined) ??
+    (verifySignature(e.id, e.pubkey, e.sig) ? undefined : BAD_SIGNATURE);
+  if (refused) return answer(refused);
   (session.authed ??= new Set()).add(e.pubkey);
   session.send(okMessage(e.id, true, ''));
 }

@@ -3,34 +3,28 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load';
 import { canonicalJson, checkShape, computeId, isHex64, kindClass, serializeForId, type NostrEvent } from '../nostr/event';
 import { VerifyQueue } from '../nostr/verify';
-import { priceOf, type Prices } from '../payments/pricing';
+import type { PaidWrite, PaidWriteResult, Unpaid } from '../payments/paid-write';
 import type { EventStore } from '../storage/events';
 import { ReadPool, ReadRefused, ReadTimedOut } from '../storage/read-pool';
-import { LOST_MESSAGE, type WriteQueue, type WriteResult } from '../storage/write-queue';
+import type { DurableWriter, Lost } from '../storage/durable-writer';
 import { closedMessage, countMessage, eventMessage, noticeMessage, okMessage } from './messages';
 import { authMessage, challengeOf, handleAuth } from './nip42';
 import { refuseEvent, refuseFilters } from './policies/policy';
 import { isParty, isProtectedDm, visibilityOf } from './policies/protected-dms';
 import { relayPolicies, type RelayPolicies } from './policies/relay-policies';
 import { readFilters } from './read-filters';
+import { paymentRequired, refusal, refusalOf, refusalText, type Refusal } from './refusal';
 import { NegentropyHandler } from './negentropy';
 import { StoredAnswer, type AnswerContext } from './stored-answer';
-import { SubscriptionIndex, type Subscriber, type Subscription } from './subscriptions';
+import type { Session, Subscription } from './session';
+import { SubscriptionIndex } from './subscriptions';
 
-/** One NIP-01 session: a WebSocket connection, or a stream of a paid STREAM connection. */
-export interface Session extends Subscriber {
-  readonly subs: Map<string, Subscription>;
-  /** The Host the client connected to, for the payment pointer in a refusal (and NIP-42 without PUBLIC_URL). */
-  readonly host?: string;
-  /**
-   * The key of per-IP limits: the client's address (after trusted proxies), or for a paid STREAM session
-   * `ilp:<peer id>`, the ILP peer its packets came through; absent where there is none.
-   */
-  readonly ip?: string;
-  /** NIP-42: the challenge sent to this session (made when first needed), and the pubkeys it authenticated. */
-  challenge?: string;
-  authed?: Set<string>;
-}
+// The constant refusals of the EVENT path, made once.
+const LOST = refusal('error', 'could not store the event, try again');
+const NOT_ONE_EVENT = refusal('invalid', 'EVENT takes exactly one event');
+const BAD_ID = refusal('invalid', 'id is not the hash of the event');
+const BAD_SIGNATURE = refusal('invalid', 'signature does not verify');
+const BUSY = refusal('rate-limited', 'the relay is busy; try again shortly');
 
 /**
  * What metrics need beyond the counters (src/ops/metrics.ts implements it). Called on the hot path: keep it cheap.
@@ -38,8 +32,8 @@ export interface Session extends Subscriber {
 export interface RelayObserver {
   /** A stored event: seconds from its EVENT message to its `OK true` (checks, group commit included). */
   eventStored(seconds: number): void;
-  /** A refused event, with its OK/NOTICE reason (NIP-01 prefix first). */
-  eventRejected(reason: string): void;
+  /** A refused event, with why (relay/refusal.ts). */
+  eventRejected(refusal: Refusal): void;
   /** An event already stored (answered `OK true "duplicate: …"`). */
   eventDuplicate(): void;
   /** Seconds the stored-event query of one REQ took. */
@@ -80,8 +74,9 @@ export class Relay {
   constructor(
     private readonly config: Config,
     private readonly store: EventStore,
-    private readonly writer: WriteQueue,
-    private readonly prices: Prices,
+    private readonly writer: DurableWriter,
+    /** Prices, charges and stores an EVENT in one transaction of `writer`. */
+    private readonly paid: PaidWrite,
     private readonly log: Logger,
     /** Where REQ, COUNT and NEG-OPEN read (launch.ts passes the peer's and closes it); made on first use if not. */
     private reads?: ReadPool,
@@ -160,10 +155,10 @@ export class Relay {
         return handleAuth(session, msg, this.policies.auth, this.config.publicUrl, this.config.maxEventTags);
       case 'NEG-OPEN': {
         // A reconciliation reads like a REQ: the same auth and per-IP rate rules (DM visibility applies in the scan).
-        const refusal = refuseFilters(this.policies.req, [], session);
-        if (!refusal) return this.negentropyHandler().handle(session, msg);
-        this.challengeIfNeeded(session, refusal);
-        return void session.send(JSON.stringify(['NEG-ERR', msg[1], refusal]));
+        const refused = refuseFilters(this.policies.req, [], session);
+        if (!refused) return this.negentropyHandler().handle(session, msg);
+        this.challengeIfNeeded(session, refused);
+        return void session.send(JSON.stringify(['NEG-ERR', msg[1], refusalText(refused)]));
       }
       case 'NEG-MSG':
       case 'NEG-CLOSE':
@@ -192,18 +187,18 @@ export class Relay {
     this.counters.eventsReceived++;
     const received = performance.now();
     const e = msg[1] as NostrEvent;
-    if (msg.length !== 2) return this.refuse(session, e, 'invalid: EVENT takes exactly one event');
+    if (msg.length !== 2) return this.refuse(session, e, NOT_ONE_EVENT);
     const shape = checkShape(e, this.config);
-    if (shape) return this.refuse(session, e, `invalid: ${shape}`);
+    if (shape) return this.refuse(session, e, refusal('invalid', shape));
     const now = Math.floor(Date.now() / 1000);
-    const refusal = refuseEvent(this.policies.event, e, session, now);
-    if (refusal) return this.refuse(session, e, refusal);
+    const refused = refuseEvent(this.policies.event, e, session, now);
+    if (refused) return this.refuse(session, e, refused);
     const serialized = serializeForId(e);
-    if (computeId(serialized) !== e.id) return this.refuse(session, e, 'invalid: id is not the hash of the event');
+    if (computeId(serialized) !== e.id) return this.refuse(session, e, BAD_ID);
     const asked = this.signatures.verify(e.id, e.pubkey, e.sig, (valid) =>
-      valid ? this.onVerifiedEvent(session, e, serialized, received) : this.refuse(session, e, 'invalid: signature does not verify'),
+      valid ? this.onVerifiedEvent(session, e, serialized, received) : this.refuse(session, e, BAD_SIGNATURE),
     );
-    if (!asked) this.refuse(session, e, 'rate-limited: the relay is busy; try again shortly');
+    if (!asked) this.refuse(session, e, BUSY);
   }
 
   private onVerifiedEvent(session: Session, e: NostrEvent, serialized: string, received: number): void {
@@ -212,7 +207,7 @@ export class Relay {
     if (this.store.has(e.id)) {
       // The stored copy may be in a transaction not yet on disk: say "already have" only once it is.
       return this.writer.afterPending((durable) => {
-        if (!durable) return this.refuse(session, e, LOST_MESSAGE);
+        if (!durable) return this.refuse(session, e, LOST);
         this.observer?.eventDuplicate();
         session.send(okMessage(e.id, true, 'duplicate: already have this event'));
       });
@@ -223,9 +218,8 @@ export class Relay {
     const raw = canonicalJson(e);
     // The author pays, whoever carries the event: only its signature can spend its balance.
     const payer = e.pubkey;
-    const price = priceOf(this.prices, e.kind, e.pubkey, Buffer.byteLength(serialized));
     const ephemeral = kindClass(e.kind) === 'ephemeral';
-    const answer = (result: WriteResult) => {
+    const answer = (result: PaidWriteResult | Lost) => {
       switch (result.status) {
         case 'stored':
           session.send(okMessage(e.id, true, ''));
@@ -241,17 +235,14 @@ export class Relay {
           session.send(okMessage(e.id, true, result.message));
           return;
         case 'unpaid':
-          return this.refuse(session, e, this.paymentRequired(session, payer, result.price, result.balance));
+          return this.refuse(session, e, this.paymentRequired(session, payer, result));
+        case 'lost':
+          return this.refuse(session, e, LOST);
         case 'rejected':
-        case 'error':
-          this.counters.eventsRejected++;
-          this.observer?.eventRejected(result.message);
-          session.send(okMessage(e.id, false, result.message));
+          return this.refuse(session, e, refusalOf(result.message));
       }
     };
-    if (!ephemeral) this.writer.submit(e, raw, payer, price, answer);
-    else if (price > 0n) this.writer.chargeOnly(payer, price, answer);
-    else answer({ status: 'stored' });
+    this.paid.submit(e, raw, payer, serialized, ephemeral, answer);
   }
 
   /**
@@ -259,33 +250,38 @@ export class Relay {
    * when this session has proven the payer's key (NIP-42), else anyone could read anyone's balance. A session
    * without a challenge yet gets one (when AUTH can work: PUBLIC_URL set), so its client can authenticate.
    */
-  private paymentRequired(session: Session, payer: string, price: bigint, balance: bigint): string {
+  private paymentRequired(session: Session, payer: string, unpaid: Unpaid): Refusal {
     const { assetCode, assetScale, publicUrl } = this.config;
     const host = publicUrl ? new URL(publicUrl).host : session.host;
-    const where = host ? `$${host}/pay/${payer}` : `/pay/${payer}`;
+    const pointer = host ? `$${host}/pay/${payer}` : `/pay/${payer}`;
     const proven = session.authed?.has(payer) === true;
     if (!proven && publicUrl && session.challenge === undefined) session.send(authMessage(challengeOf(session)));
-    const shown = proven ? `, balance ${balance}` : '';
-    return `restricted: payment required: price ${price}${shown} (${assetCode}, scale ${assetScale}); pay to ${where}`;
+    return paymentRequired(unpaid, { assetCode, assetScale, pointer, showBalance: proven });
   }
 
-  private refuse(session: Session, e: unknown, reason: string): void {
+  private refuse(session: Session, e: unknown, refused: Refusal): void {
     this.counters.eventsRejected++;
-    this.observer?.eventRejected(reason);
-    this.challengeIfNeeded(session, reason);
+    this.observer?.eventRejected(refused);
+    this.challengeIfNeeded(session, refused);
     const id = (e as { id?: unknown } | null)?.id;
+    const reason = refusalText(refused);
     // OK needs the event id; without a usable one the answer can only be a NOTICE.
     session.send(isHex64(id) ? okMessage(id, false, reason) : noticeMessage(reason));
   }
 
-  /** With an `auth-required:` answer goes this session's challenge, once, so the client can authenticate. */
-  private challengeIfNeeded(session: Session, reason: string): void {
-    if (session.challenge === undefined && reason.startsWith('auth-required:')) session.send(authMessage(challengeOf(session)));
+  /** With an `auth-required` refusal goes this session's challenge, once, so the client can authenticate. */
+  private challengeIfNeeded(session: Session, refused: Refusal): void {
+    if (session.challenge === undefined && refused.prefix === 'auth-required') session.send(authMessage(challengeOf(session)));
   }
 
-  /** Refuses a REQ or COUNT; a REQ that replaced a subscription of the same id ends it too. */
+  /** Refuses a REQ or COUNT for a policy's reason: with an `auth-required` one goes the challenge. */
+  private refuseReq(session: Session, subId: string, refused: Refusal): void {
+    this.challengeIfNeeded(session, refused);
+    this.closeSub(session, subId, refusalText(refused));
+  }
+
+  /** Ends a REQ with CLOSED `reason`; a REQ that replaced a subscription of the same id ends it too. */
   private closeSub(session: Session, subId: string, reason: string): void {
-    this.challengeIfNeeded(session, reason);
     const previous = session.subs.get(subId);
     if (previous) {
       previous.held?.cancel();
@@ -306,8 +302,8 @@ export class Relay {
     if ('notice' in read) return void session.send(read.notice);
     if ('reason' in read) return this.closeSub(session, read.subId, read.reason);
     const { subId, filters } = read;
-    const refusal = refuseFilters(this.policies.req, filters, session);
-    if (refusal) return this.closeSub(session, subId, refusal);
+    const refused = refuseFilters(this.policies.req, filters, session);
+    if (refused) return this.refuseReq(session, subId, refused);
     const previous = session.subs.get(subId);
     if (!previous && session.subs.size >= this.config.maxSubscriptions) {
       return void session.send(closedMessage(subId, `restricted: more than ${this.config.maxSubscriptions} open subscriptions`));
@@ -328,14 +324,14 @@ export class Relay {
   private onCount(session: Session, msg: unknown[]): void {
     const read = readFilters(msg, this.config);
     if ('notice' in read) return void session.send(read.notice);
-    const refuse = (subId: string, reason: string) => {
-      this.challengeIfNeeded(session, reason);
-      session.send(closedMessage(subId, reason));
-    };
+    const refuse = (subId: string, reason: string) => void session.send(closedMessage(subId, reason));
     if ('reason' in read) return refuse(read.subId, read.reason);
     const { subId, filters } = read;
-    const refusal = refuseFilters(this.policies.count, filters, session);
-    if (refusal) return refuse(subId, refusal);
+    const refused = refuseFilters(this.policies.count, filters, session);
+    if (refused) {
+      this.challengeIfNeeded(session, refused);
+      return refuse(subId, refusalText(refused));
+    }
     const job = { kind: 'count' as const, filters, cap: this.config.maxCount, now: Math.floor(Date.now() / 1000), visibility: this.visibility(session) };
     this.readPool()
       .run(job, this.readClient(session))

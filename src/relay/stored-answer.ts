@@ -5,7 +5,7 @@ import type { Visibility } from '../storage/query';
 import type { RawsAnswer } from '../storage/read-jobs';
 import { ReadRefused, ReadTimedOut, type ReadPool, type ReadTicket } from '../storage/read-pool';
 import { eoseMessage, eventMessage } from './messages';
-import type { Subscriber, Subscription } from './subscriptions';
+import type { Subscriber, Subscription } from './session';
 
 /** Keys handed to a worker per batch; its answer stops earlier, at READ_BATCH_BYTES. */
 const SEQS_PER_BATCH = 1000;

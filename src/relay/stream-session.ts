@@ -1,7 +1,6 @@
 import type { StreamApp, StreamEnd, StreamHandler } from '../payments/stream/app';
 import { noticeMessage } from './messages';
-import type { Session } from './relay';
-import type { Subscription } from './subscriptions';
+import type { Session, Subscription } from './session';
 
 /** The relay as a paid session sees it (src/relay/relay.ts Relay). */
 export interface SessionHost {

@@ -4,10 +4,10 @@ import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
 import { respondJson, upgrade } from '../http/respond';
 import { noticeMessage } from './messages';
-import { clientIp } from './policies/client-ip';
+import { clientIp } from '../http/client-ip';
 import { connectionPolicies } from './policies/connection-policies';
-import type { Relay, Session } from './relay';
-import type { Subscription } from './subscriptions';
+import type { Relay } from './relay';
+import type { Session, Subscription } from './session';
 
 interface Connection extends Session {
   readonly ip: string;

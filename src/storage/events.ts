@@ -19,7 +19,7 @@ export interface EventStoreOptions {
   publicUrl?: string;
 }
 
-/** The event table's reads and writes. Callers own transactions (see WriteQueue); every method is synchronous. */
+/** The event table's reads and writes. Callers own transactions (see DurableWriter); every method is synchronous. */
 export class EventStore {
   private readonly exists: Statement<[string]>;
   private readonly current: Statement<[string, number, string]>;

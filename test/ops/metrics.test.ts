@@ -3,6 +3,7 @@ import path from 'node:path';
 import { balanceAccount } from '../../src/ledger/account-paths';
 import { Ledger } from '../../src/ledger/ledger';
 import { reasonOf } from '../../src/ops/metrics';
+import { paymentRequired, refusalOf } from '../../src/relay/refusal';
 import { startPeer, type StartedPeer } from '../../src/library';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';
@@ -125,12 +126,15 @@ describe('/metrics', () => {
   });
 
   it('labels refusals with their NIP-01 prefix only, never free text', () => {
-    expect(reasonOf('invalid: bad sig')).toBe('invalid');
-    expect(reasonOf('rate-limited: slow down')).toBe('rate-limited');
-    expect(reasonOf('restricted: payment required: price 1')).toBe('payment-required');
-    expect(reasonOf('restricted: not allowed')).toBe('restricted');
-    expect(reasonOf('whatever the client sent: x')).toBe('other');
-    expect(reasonOf('no colon')).toBe('other');
+    expect(reasonOf(refusalOf('invalid: bad sig'))).toBe('invalid');
+    expect(reasonOf(refusalOf('rate-limited: slow down'))).toBe('rate-limited');
+    const payTo = { assetCode: 'USD', assetScale: 9, pointer: '/pay/x', showBalance: false };
+    expect(reasonOf(paymentRequired({ status: 'unpaid', price: 1n, balance: 0n }, payTo))).toBe('payment-required');
+    // the value decides, not the words: a restricted refusal that merely reads like one is not payment-required
+    expect(reasonOf(refusalOf('restricted: payment required: price 1'))).toBe('restricted');
+    expect(reasonOf(refusalOf('restricted: not allowed'))).toBe('restricted');
+    expect(reasonOf(refusalOf('whatever the client sent: x'))).toBe('other');
+    expect(reasonOf(refusalOf('no colon'))).toBe('other');
   });
 });
 

@@ -23,7 +23,7 @@ import {
 import { peerAccount, type AccountPath } from '../../src/ledger/account-paths';
 import { Ledger } from '../../src/ledger/ledger';
 import { createLogger } from '../../src/ops/logger';
-import { billing } from '../../src/payments/charge';
+import { PaidWrite } from '../../src/payments/paid-write';
 import { pricesFrom } from '../../src/payments/pricing';
 import { loadServerSecret } from '../../src/payments/server-secret';
 import { StreamCredentials } from '../../src/payments/stream-credentials';
@@ -31,11 +31,12 @@ import { StreamReceiver } from '../../src/payments/stream/receiver';
 import { streamSessions } from '../../src/relay/stream-session';
 import type { StreamLimits } from '../../src/payments/stream-limits';
 import { streamConnectionsPerPeer } from '../../src/relay/policies/connection-policies';
-import { Relay, type Session } from '../../src/relay/relay';
+import { Relay } from '../../src/relay/relay';
+import type { Session } from '../../src/relay/session';
 import { openDatabase, type Db } from '../../src/storage/database';
 import { EventStore } from '../../src/storage/events';
 import { Committer } from '../../src/storage/committer';
-import { WriteQueue } from '../../src/storage/write-queue';
+import { DurableWriter } from '../../src/storage/durable-writer';
 
 const require = createRequire(import.meta.url);
 /** The official client (CommonJS). */
@@ -57,8 +58,8 @@ function buildRelay(db: Db, config: Config) {
   const store = new EventStore(db);
   const ledger = new Ledger(db);
   const committer = new Committer(db, undefined, () => {});
-  const writer = new WriteQueue(committer, store, billing(ledger), () => {});
-  const relay = new Relay(config, store, writer, pricesFrom(config), log);
+  const writer = new DurableWriter(committer, () => {});
+  const relay = new Relay(config, store, writer, new PaidWrite(writer, store, ledger, pricesFrom(config)), log);
   return { store, ledger, committer, writer, relay, log };
 }
 
@@ -68,7 +69,7 @@ export class Harness {
   readonly config: Config;
   readonly ledger: Ledger;
   readonly relay: Relay;
-  readonly writer: WriteQueue;
+  readonly writer: DurableWriter;
   readonly committer: Committer;
   readonly credentials: StreamCredentials;
   readonly receiver: StreamReceiver;

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/load';
 import type { IpList } from '../../config/ip-list';
-import { bucketsFor, type TokenBuckets } from './token-buckets';
+import { bucketsFor, type TokenBuckets } from '../../http/token-buckets';
 
 /** Why an upgrade is refused: the HTTP status line and a JSON body `{"error": reason}`. */
 export interface Refusal {

@@ -1,9 +1,10 @@
 import type { NostrEvent } from '../../nostr/event';
 import type { Filter } from '../../nostr/filter';
-import type { Session } from '../relay';
+import type { Refusal } from '../refusal';
+import type { Session } from '../session';
 
-/** A refusal with its NIP-01 prefix (`blocked: …`, `rate-limited: …`), or undefined to let the message through. */
-export type Verdict = string | undefined;
+/** A refusal (`blocked`, `rate-limited`, …: relay/refusal.ts), or undefined to let the message through. */
+export type Verdict = Refusal | undefined;
 
 /** Judges an EVENT (or AUTH) whose shape is valid; `now` in unix seconds. */
 export type EventPolicy = (e: NostrEvent, session: Session, now: number) => Verdict;

@@ -1,6 +1,7 @@
 import type { NostrEvent } from '../../nostr/event';
 import type { Visibility } from '../../storage/query';
-import type { Session } from '../relay';
+import { refusal } from '../refusal';
+import type { Session } from '../session';
 import type { FilterPolicy } from './policy';
 
 /** NIP-04 direct messages and NIP-59 gift wraps: with PROTECTED_DMS, served only to their parties. */
@@ -26,7 +27,9 @@ export const visibilityOf = (session: Session): Visibility => ({
  * A REQ or COUNT that asks for DMs by kind needs an authenticated session (NIP-42 flow: CLOSED "auth-required:",
  * AUTH, REQ again). Other filters are served, with the messages the session is not a party to left out.
  */
+const DMS_NEED_AUTH = refusal('auth-required', 'direct messages are served only to their authenticated parties');
+
 export const dmsNeedAuth: FilterPolicy = (filters, session) =>
   !session.authed?.size && filters.some((f) => f.kinds?.some(isProtectedDm))
-    ? 'auth-required: direct messages are served only to their authenticated parties'
+    ? DMS_NEED_AUTH
     : undefined;

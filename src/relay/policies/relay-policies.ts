@@ -14,7 +14,7 @@ import {
 import { filtersPerIp, readAuthRequired } from './filter-policies';
 import type { EventPolicy, FilterPolicy } from './policy';
 import { dmsNeedAuth } from './protected-dms';
-import { bucketsFor } from './token-buckets';
+import { bucketsFor } from '../../http/token-buckets';
 import { exceptRequestsToVanish } from './vanish';
 
 /**

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Rate } from '../../config/schema';
+import type { Rate } from '../config/schema';
 
 /**
  * Keys tracked at once per kind of action. The least recently seen key is forgotten first, which only gives that

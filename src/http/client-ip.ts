@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { normalizeIp, type IpList } from '../../config/ip-list';
+import { normalizeIp, type IpList } from '../config/ip-list';
 
 /**
  * The client's address: the socket's peer, unless that peer is a trusted proxy (TRUSTED_PROXIES); then the
