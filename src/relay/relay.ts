@@ -78,7 +78,7 @@ export class Relay {
     /** Prices, charges and stores an EVENT in one transaction of `writer`. */
     private readonly paid: PaidWrite,
     private readonly log: Logger,
-    /** Where REQ, COUNT and NEG-OPEN read (launch.ts passes the peer's and closes it); made on first use if not. */
+    /** Where REQ, COUNT and NEG-OPEN read (compose-peer.ts passes the peer's and closes it); made on first use if not. */
     private reads?: ReadPool,
   ) {
     this.policies = relayPolicies(config);
