@@ -20,6 +20,7 @@ import { clientIp } from '../relay/policies/client-ip';
 import { btpAdmission, RefusalLog } from './btp-admission';
 import type { Connector } from './connector';
 import type { IlpReply } from './local-receiver';
+import { outcome } from './link-stats';
 import type { PeerLink } from './peer-links';
 
 interface BtpConnection {
@@ -103,7 +104,7 @@ export function btpRoute(
           conn.waiting.set(requestId, (reply) => {
             clearTimeout(timer);
             conn.waiting.delete(requestId);
-            connector.linkStats.count(peerId, 'btp', 'out', typeof reply === 'string' ? 'error' : 'fulfillment' in reply ? 'fulfilled' : reply.code);
+            connector.linkStats.count(peerId, 'btp', 'out', typeof reply === 'string' ? 'error' : outcome(prepare, reply));
             resolve(reply);
           });
           send(conn, encodeBtpPacket({ type: BtpMessageType.Message, requestId, protocolData: ilpEntry(encodeIlpPacket({ type: IlpPacketType.Prepare, ...prepare })) }));

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { decodeIlpPacket, encodeIlpPacket, IlpErrorCode, IlpPacketType, createReject, type IlpPrepare } from '../ilp';
 import type { PeerLink as PeerConfig } from '../config/schema';
 import type { CallbackTarget } from './http-async-replies';
-import type { LinkStats } from './link-stats';
+import { outcome, type LinkStats } from './link-stats';
 import type { IlpReply } from './local-receiver';
 import type { PeerLink, PeerLinks } from './peer-links';
 
@@ -125,8 +125,8 @@ export function httpLink(o: HttpLinkOptions): PeerLink & { readonly agent: http.
       }
       if (!reply || reply.type === IlpPacketType.Prepare) return down('answered without an ILP reply');
       o.stats.httpState(o.peerId, 'up');
-      const { type, ...fields } = reply;
-      o.stats.count(o.peerId, 'http', 'out', type === IlpPacketType.Fulfill ? 'fulfilled' : (fields as { code: string }).code);
+      const { type: _type, ...fields } = reply;
+      o.stats.count(o.peerId, 'http', 'out', outcome(prepare, fields as IlpReply));
       return fields as IlpReply;
     },
     close() {

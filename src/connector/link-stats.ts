@@ -1,10 +1,19 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IlpPrepare } from '../ilp';
 import { LatencyHistogram } from '../ops/latency-histogram';
+import { isFulfill, type IlpReply } from './local-receiver';
 import type { LinkKind } from './peer-links';
 
 export type Direction = 'in' | 'out';
 
 /** What became of a Prepare on a link: `fulfilled`, an ILP reject code, or `timeout`/`error` when no reply came. */
 export type LinkResult = string;
+
+/** How a peer answered a Prepare we sent it: a Fulfill that does not match the condition counts as the F05 it becomes. */
+export function outcome(prepare: IlpPrepare, reply: IlpReply): LinkResult {
+  if (!isFulfill(reply)) return reply.code;
+  return timingSafeEqual(createHash('sha256').update(reply.fulfillment).digest(), prepare.executionCondition) ? 'fulfilled' : 'F05';
+}
 
 /** `up`: the last request reached the peer's endpoint; `down`: it did not (connection refused, HTTP error, timeout). */
 export type HttpLinkState = { state: 'idle' | 'up' | 'down'; since: number; error?: string };
