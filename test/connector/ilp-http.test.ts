@@ -5,7 +5,8 @@ import { setupPayment, startQuote, pay, closeConnection } from '@interledger/pay
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ILP_PACKET_BYTES } from '../../src/connector/http-link-client';
 import { decodeIlpPacket, encodeIlpPacket, IlpPacketType, type IlpPrepare } from '../../src/ilp';
-import { startPeer, type StartedPeer } from '../../src/start';
+import { ConfigError } from '../../src/config/schema';
+import { loadConfig, startPeer, type StartedPeer } from '../../src/start';
 import { signer } from '../helpers/client';
 import { httpPeer, rafikiClient, type Received } from '../helpers/ilp-http';
 import { readLedger } from '../helpers/ledger';
@@ -361,5 +362,26 @@ describe('draining', () => {
     c.close();
     late.close();
     await upstream.close();
+  });
+});
+
+describe('ILP_PEERS http entry', () => {
+  const peers = (http: unknown) => JSON.stringify([{ id: 'r', token: 'x'.repeat(20), http }]);
+  it.each([
+    [{ url: 'ftp://rafiki.example/ilp', token: 't' }, /entry 0: "http.url" must be an http:\/\/ or https:\/\/ URL/],
+    [{ url: 'not a url', token: 't' }, /entry 0: "http.url"/],
+    [{ url: 'https://rafiki.example/ilp' }, /entry 0: "http.token" must be a non-empty string/],
+    [{ url: 'https://rafiki.example/ilp', token: 'two words' }, /entry 0: "http.token"/],
+    ['https://rafiki.example/ilp', /entry 0: "http" must be an object/],
+  ])('refuses %j with one line naming ILP_PEERS', (http, message) => {
+    expect(() => loadConfig({ ILP_PEERS: peers(http) })).toThrow(ConfigError);
+    expect(() => loadConfig({ ILP_PEERS: peers(http) })).toThrow(message);
+  });
+
+  it('keeps a valid one', () => {
+    expect(loadConfig({ ILP_PEERS: peers({ url: 'https://rafiki.example:3002/ilp', token: 't' }) }).ilpPeers[0].http).toEqual({
+      url: 'https://rafiki.example:3002/ilp',
+      token: 't',
+    });
   });
 });
