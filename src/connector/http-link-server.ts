@@ -15,8 +15,11 @@ import { isFulfill, type IlpReply } from './local-receiver';
 
 /** Wrong tokens allowed per client address, as for the dashboard: 10 at once, then one every 6 s. */
 const TOKEN_FAILURES = { count: 10, seconds: 60 };
-/** A body must have arrived this long after the headers; a trickle would otherwise hold the request forever. */
-const BODY_TIMEOUT_MS = 10_000;
+/**
+ * A body must have arrived this long after the headers. uWS closes a connection idle for 10 s, but a trickle of a
+ * byte now and then is not idle and would otherwise hold the request forever.
+ */
+const BODY_TIMEOUT_MS = 5_000;
 const OCTET_STREAM = 'application/octet-stream';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -113,10 +116,7 @@ export function httpLinkRoute(app: uWS.TemplatedApp, pattern: string, o: HttpLin
 
     const chunks: Buffer[] = [];
     let size = 0;
-    bodyTimer = setTimeout(() => {
-      refuse('408 Request Timeout', `invalid: the body did not arrive within ${BODY_TIMEOUT_MS / 1000} s`);
-      res.close();
-    }, BODY_TIMEOUT_MS);
+    bodyTimer = setTimeout(() => refuse('408 Request Timeout', `invalid: the body did not arrive within ${BODY_TIMEOUT_MS / 1000} s`), BODY_TIMEOUT_MS);
     res.onData((chunk, last) => {
       if (aborted) return;
       size += chunk.byteLength;

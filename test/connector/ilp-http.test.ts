@@ -198,6 +198,31 @@ describe('POST /ilp refusals', () => {
   });
 });
 
+describe('POST /ilp time bound', () => {
+  it('answers 408 when the body does not arrive within 5 s, even as a trickle, and keeps serving', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${peer.httpUrl}/ilp`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${RAFIKI_IN}`, 'Content-Type': 'application/octet-stream', 'Content-Length': '200' },
+      });
+      const body = prepare();
+      let sent = 0;
+      // a byte every second: never idle long enough for uWS's own 10 s idle timeout
+      const trickle = setInterval(() => req.write(body.subarray(sent, ++sent)), 1000);
+      req.on('response', (res) => {
+        clearInterval(trickle);
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (err) => {
+        clearInterval(trickle);
+        reject(err);
+      });
+    });
+    expect(status).toBe(408);
+    expect((await client.post(prepare({ destination: 'g.nowhere' }))).status).toBe(200);
+  }, 20_000);
+});
+
 describe('forwarding to an ILP-over-HTTP peer', () => {
   it('POSTs the Prepare as Rafiki expects it on a keep-alive connection and posts the money on a valid Fulfill', async () => {
     const before = positions();
