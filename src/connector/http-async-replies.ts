@@ -9,6 +9,8 @@ export interface CallbackTarget {
   agent: http.Agent;
 }
 
+/** How long a claimed Request-Id is kept before its Prepare is read (then until the Prepare expires). */
+const CLAIM_MS = 60_000;
 /** Async requests remembered at once (each until its Prepare expires): beyond, new ones are answered 503. */
 const MAX_TRACKED = 10_000;
 /** First wait before a retry of a callback answered 5xx (or not at all), doubled each time up to RETRY_MAX_MS. */
@@ -33,8 +35,21 @@ export class AsyncReplies {
 
   constructor(private readonly log: Logger) {}
 
-  seen(peer: string, requestId: string): boolean {
-    return this.tracked.has(`${peer} ${requestId.toLowerCase()}`);
+  /**
+   * Claims `requestId` for `peer` when its headers arrive, before its body: false when it is already claimed (a
+   * retry of a request accepted or still arriving), so that two copies sent at once are processed once.
+   */
+  claim(peer: string, requestId: string): boolean {
+    const key = `${peer} ${requestId.toLowerCase()}`;
+    if (this.tracked.has(key)) return false;
+    // until its body says when the Prepare expires: at most the longest a body may take plus the longest hold
+    this.tracked.set(key, Date.now() + CLAIM_MS);
+    return true;
+  }
+
+  /** Gives a claim back: its request was refused (400), so a corrected retry with the same id is processed. */
+  release(peer: string, requestId: string): void {
+    this.tracked.delete(`${peer} ${requestId.toLowerCase()}`);
   }
 
   /** True when MAX_TRACKED requests are remembered even after forgetting those whose Prepare expired. */
@@ -45,10 +60,9 @@ export class AsyncReplies {
     return this.tracked.size >= MAX_TRACKED;
   }
 
-  /** Processes the packet (`produce` resolves with the raw reply) and delivers its reply to `url`. */
+  /** Processes the packet of a claimed request (`produce` resolves with the raw reply) and delivers its reply to `url`. */
   accept(peer: string, requestId: string, expiresAt: Date, produce: () => Promise<Uint8Array>, target: CallbackTarget, url: URL): void {
-    const key = `${peer} ${requestId.toLowerCase()}`;
-    this.tracked.set(key, expiresAt.getTime());
+    this.tracked.set(`${peer} ${requestId.toLowerCase()}`, Math.max(expiresAt.getTime(), Date.now()));
     produce()
       .then((reply) => this.deliver(peer, requestId, reply, expiresAt.getTime(), target, url))
       .catch((err) => this.log.error({ err, peer }, 'async ilp-over-http request failed'));

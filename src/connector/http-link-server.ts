@@ -60,13 +60,18 @@ export function httpLinkRoute(app: uWS.TemplatedApp, pattern: string, o: HttpLin
 
   app.post(pattern, (res, req) => {
     let aborted = false;
+    let bodyTimer: NodeJS.Timeout | undefined;
+    /** An async request's claim on its Request-Id, given back if the request ends before its packet is accepted. */
+    let claimed: { peer: string; requestId: string } | undefined;
+    let callback: { target: CallbackTarget; url: URL; requestId: string } | undefined;
     res.onAborted(() => {
       aborted = true;
       clearTimeout(bodyTimer);
+      if (claimed) replies.release(claimed.peer, claimed.requestId);
     });
-    let bodyTimer: NodeJS.Timeout | undefined;
     const refuse = (status: string, error: string, headers: [string, string][] = []) => {
       clearTimeout(bodyTimer);
+      if (claimed) replies.release(claimed.peer, claimed.requestId);
       if (!aborted) respondJson(res, status, { error }, headers);
       aborted = true;
     };
@@ -91,7 +96,6 @@ export function httpLinkRoute(app: uWS.TemplatedApp, pattern: string, o: HttpLin
     const requestId = req.getHeader('request-id');
     const callbackUrl = req.getHeader('callback-url');
 
-    let callback: { target: CallbackTarget; url: URL; requestId: string } | undefined;
     if (async) {
       const target = o.callbacks.get(peerId);
       let url: URL | undefined;
@@ -106,11 +110,12 @@ export function httpLinkRoute(app: uWS.TemplatedApp, pattern: string, o: HttpLin
         refusals.refused('foreign callback origin', ip, { peer: peerId });
         return refuse('400 Bad Request', "invalid: Callback-Url must be on the origin of the peer's configured http.url");
       }
-      if (replies.seen(peerId, requestId)) {
+      if (replies.full()) return refuse('503 Service Unavailable', 'unavailable: too many async requests in flight; try again', [['Retry-After', '1']]);
+      if (!replies.claim(peerId, requestId)) {
         // a retry of a request already accepted: its reply is (or will be) delivered once, never processed twice
         return respond(res, '202 Accepted', 'application/json', '{}');
       }
-      if (replies.full()) return refuse('503 Service Unavailable', 'unavailable: too many async requests in flight; try again', [['Retry-After', '1']]);
+      claimed = { peer: peerId, requestId };
       callback = { target, url, requestId };
     }
 
@@ -137,6 +142,7 @@ export function httpLinkRoute(app: uWS.TemplatedApp, pattern: string, o: HttpLin
       if (callback) {
         const { target, url, requestId: id } = callback;
         replies.accept(peerId, id, prepare.expiresAt, () => answer(peerId, prepare).then(encodeReply), target, url);
+        claimed = undefined;
         if (!aborted) respond(res, '202 Accepted', 'application/json', '{}');
         return;
       }

@@ -309,6 +309,11 @@ describe('forwarding to an ILP-over-HTTP peer', () => {
 describe('async mode (Prefer: respond-async)', () => {
   const asyncPost = (body: Uint8Array, requestId: string, callback = `${rafiki.origin}/callback`) =>
     client.post(body, { Prefer: 'respond-async', 'Request-Id': requestId, 'Callback-Url': callback });
+  /** Packets from rafiki over HTTP that we fulfilled, from /metrics. */
+  const fulfilledIn = async () => {
+    const text = await (await fetch(`${peer.httpUrl}/metrics`)).text();
+    return Number(/ilp_link_packets_total\{peer="rafiki",kind="http",direction="in",result="fulfilled"\} (\d+)/.exec(text)?.[1] ?? 0);
+  };
   const callbacks = (id: string) => rafiki.received.filter((r) => r.path === '/callback' && r.headers['request-id'] === id);
 
   it('answers 202 at once and POSTs the reply once to the callback with the same Request-Id; a repeat is not processed again', async () => {
@@ -316,7 +321,7 @@ describe('async mode (Prefer: respond-async)', () => {
     const id = randomUUID();
     const preimage = randomBytes(32);
     const hb = prepare({ destination: 'peer.heartbeat', amount: 0n, fulfillment: preimage, data: preimage });
-    const before = (await (await fetch(`${peer.httpUrl}/metrics`)).text()).match(/ilp_link_packets_total\{peer="rafiki",kind="http",direction="in",result="fulfilled"\} (\d+)/)![1];
+    const before = await fulfilledIn();
     const r = await asyncPost(hb, id);
     expect(r.status).toBe(202);
     expect((await asyncPost(hb, id)).status).toBe(202);
@@ -327,8 +332,7 @@ describe('async mode (Prefer: respond-async)', () => {
     expect(got[0].headers.authorization).toBe(`Bearer ${RAFIKI_OUT}`);
     expect(got[0].headers['content-type']).toBe('application/octet-stream');
     expect(decode(got[0].body)).toMatchObject({ type: IlpPacketType.Fulfill, fulfillment: new Uint8Array(preimage) });
-    const after = (await (await fetch(`${peer.httpUrl}/metrics`)).text()).match(/ilp_link_packets_total\{peer="rafiki",kind="http",direction="in",result="fulfilled"\} (\d+)/)![1];
-    expect(Number(after) - Number(before)).toBe(1);
+    expect((await fulfilledIn()) - before).toBe(1);
   });
 
   it('retries a callback answered 503 until it is taken', async () => {
@@ -341,6 +345,44 @@ describe('async mode (Prefer: respond-async)', () => {
     const got = callbacks(id);
     expect(got).toHaveLength(2);
     expect(decode(got[1].body)).toMatchObject({ type: IlpPacketType.Reject, code: 'F02' });
+  });
+
+  it('processes two copies of one Request-Id sent at once only once (the first still sending its body)', async () => {
+    rafiki.handler = () => ({ status: 200 });
+    const id = randomUUID();
+    const body = prepare({ destination: 'g.nowhere' });
+    const slow = http.request(`${peer.httpUrl}/ilp`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${RAFIKI_IN}`,
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(body.byteLength),
+        Prefer: 'respond-async',
+        'Request-Id': id,
+        'Callback-Url': `${rafiki.origin}/callback`,
+      },
+    });
+    const first = new Promise<number>((resolve, reject) => {
+      slow.on('response', (res) => resolve(res.statusCode ?? 0));
+      slow.on('error', reject);
+    });
+    slow.write(body.subarray(0, 10));
+    await sleep(200);
+    expect((await asyncPost(body, id)).status).toBe(202);
+    slow.end(body.subarray(10));
+    expect(await first).toBe(202);
+    await until(() => callbacks(id).length > 0);
+    await sleep(300);
+    expect(callbacks(id)).toHaveLength(1);
+  });
+
+  it('processes a corrected retry of an async request that was refused for its body, under the same Request-Id', async () => {
+    rafiki.handler = () => ({ status: 200 });
+    const id = randomUUID();
+    expect((await asyncPost(randomBytes(30), id)).status).toBe(400);
+    expect((await asyncPost(prepare({ destination: 'g.nowhere' }), id)).status).toBe(202);
+    await until(() => callbacks(id).length > 0);
+    expect(decode(callbacks(id)[0].body)).toMatchObject({ code: 'F02' });
   });
 
   it("refuses a callback outside the peer's configured origin, and an incomplete async request", async () => {
