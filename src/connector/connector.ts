@@ -14,8 +14,8 @@ import { peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
 import type { Committer } from '../storage/committer';
 import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
-import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver } from './local-receiver';
 import { LinkStats } from './link-stats';
+import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver } from './local-receiver';
 import { PeerLinks } from './peer-links';
 import { RoutingTable } from './routing-table';
 
