@@ -54,6 +54,8 @@ const { destinationAccount, sharedSecret } = credentials.issue('b'.repeat(64));
 const key = streamEncryptionKey(sharedSecret);
 let sequence = 0n;
 let fulfilled = 0;
+/** Every packet's answer: the last turn's are still on their way when its commit settles. */
+const answered: Promise<void>[] = [];
 // as the connector's: the answer waits for the credit to be durable
 const credit = async (account: Parameters<Ledger['transfer']>[0]['creditAccount'], amount: bigint) => {
   const r = committer.run(() => ledger.transfer({ debitAccount: peerAccount('alice'), creditAccount: account, amount }));
@@ -72,13 +74,16 @@ const packet = () => {
   }));
   const condition = createHash('sha256').update(fulfillmentFromData(sharedSecret, data)).digest();
   const prepare = { amount: 10n, expiresAt: new Date(Date.now() + 30_000), executionCondition: condition, destination: destinationAccount, data };
-  void Promise.resolve(receiver.handle(prepare, credit, 'alice')).then((reply) => {
-    if ('fulfillment' in reply) fulfilled++;
-  });
+  answered.push(
+    Promise.resolve(receiver.handle(prepare, credit, 'alice')).then((reply) => {
+      if ('fulfillment' in reply) fulfilled++;
+    }),
+  );
 };
 const packetsAlone = await rateCommitted(1, packet);
 const packetsGrouped = await rateCommitted(100, packet);
 
+await Promise.all(answered);
 const balanced = ledger.invariant().balanced;
 receiver.close();
 db.close();

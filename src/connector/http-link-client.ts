@@ -72,7 +72,7 @@ export function postBytes(
 
 /** One keep-alive connection pool per peer endpoint (an Agent pools per origin). */
 export const keepAliveAgent = (url: URL): http.Agent =>
-  new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: 16 });
+  new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS });
 
 export interface HttpLinkOptions {
   peerId: string;
