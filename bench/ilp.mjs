@@ -1,6 +1,7 @@
-// Bundles bench/ilp.ts (our TypeScript modules, as the peer runs them) and runs it: STREAM and ledger rates.
+// Bundles bench/ilp.ts (our TypeScript modules, as the peer runs them) and runs it: STREAM and ledger rates. Then,
+// with a build in dist/, bench/ilp-links.mjs: fulfilled packets per second over BTP and over ILP-over-HTTP.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import esbuild from 'esbuild';
@@ -22,3 +23,5 @@ try {
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
+if (existsSync(path.resolve(here, '../dist/peer.js'))) execFileSync(process.execPath, [path.join(here, 'ilp-links.mjs')], { stdio: 'inherit' });
+else console.log('bench/ilp-links.mjs skipped: run `npm run build` first');

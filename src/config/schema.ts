@@ -123,6 +123,24 @@ export interface PeerLink {
   token: string;
   creditLimit: bigint;
   routes: string[];
+  /** ILP-over-HTTP (RFC 35) endpoint of the peer and the bearer token it expects from us. */
+  http?: { url: string; token: string };
+}
+
+/** The `http` of an ILP_PEERS entry: where to POST the Prepares routed to that peer, and with which token. */
+function peerHttp(i: number, raw: unknown): PeerLink['http'] {
+  if (raw === undefined) return undefined;
+  const o = raw as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null) fail(`entry ${i}: "http" must be an object {"url","token"}`);
+  let url: URL | undefined;
+  try {
+    url = typeof o.url === 'string' ? new URL(o.url) : undefined;
+  } catch {
+    /* reported below */
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail(`entry ${i}: "http.url" must be an http:// or https:// URL`);
+  if (typeof o.token !== 'string' || o.token === '' || /\s/.test(o.token)) fail(`entry ${i}: "http.token" must be a non-empty string without spaces`);
+  return { url: url!.href, token: o.token as string };
 }
 
 const peers: Parser<PeerLink[]> = (raw) => {
@@ -150,6 +168,7 @@ const peers: Parser<PeerLink[]> = (raw) => {
       token: o.token as string,
       creditLimit: amount(String(o.creditLimit ?? '0')),
       routes: routes as string[],
+      ...(o.http !== undefined && { http: peerHttp(i, o.http) }),
     };
   });
 };
@@ -209,7 +228,7 @@ export const settings = {
   pricePerByte: { env: 'PRICE_PER_BYTE', default: '0', description: "plus this per byte of the event's serialization", parse: amount },
   priceKinds: { env: 'PRICE_KINDS', default: '{}', description: 'JSON object kind → base price override', parse: priceKinds },
   freePubkeys: { env: 'FREE_PUBKEYS', default: '', description: 'comma-separated hex pubkeys that write for free', parse: pubkeyList },
-  ilpPeers: { env: 'ILP_PEERS', default: '[]', description: 'JSON array of BTP peers {id, token, creditLimit, routes}', parse: peers },
+  ilpPeers: { env: 'ILP_PEERS', default: '[]', description: 'JSON array of ILP peers {id, token, creditLimit, routes, http?: {url, token}}', parse: peers },
   ilpMaxPacketAmount: {
     env: 'ILP_MAX_PACKET_AMOUNT',
     default: '1000000000000',

@@ -40,6 +40,8 @@ export class RefusalLog {
   constructor(
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    /** The log line's message: which door refused. */
+    private readonly message = 'btp refused',
   ) {}
 
   refused(reason: string, ip: string, fields: Record<string, unknown> = {}): void {
@@ -51,6 +53,6 @@ export class RefusalLog {
     }
     const suppressed = last?.suppressed ?? 0;
     this.#last.set(reason, { at: now, suppressed: 0 });
-    this.log.warn({ reason, ip, ...fields, ...(suppressed > 0 && { suppressed }) }, 'btp refused');
+    this.log.warn({ reason, ip, ...fields, ...(suppressed > 0 && { suppressed }) }, this.message);
   }
 }

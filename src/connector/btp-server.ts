@@ -20,6 +20,7 @@ import { clientIp } from '../http/client-ip';
 import { btpAdmission, RefusalLog } from './btp-admission';
 import type { Connector } from './connector';
 import type { IlpReply } from './local-receiver';
+import { outcome } from './link-stats';
 import type { PeerLink } from './peer-links';
 
 interface BtpConnection {
@@ -90,17 +91,20 @@ export function btpRoute(
     clearTimeout(conn.authDeadline);
     unauthenticated--;
     conn.link = {
+      kind: 'btp',
       sendPrepare: (prepare: IlpPrepare, timeoutMs: number) =>
         new Promise((resolve) => {
           if (!conn.open) return resolve('closed');
           const requestId = (conn.nextRequestId = (conn.nextRequestId + 1) >>> 0);
           const timer = setTimeout(() => {
             conn.waiting.delete(requestId);
+            connector.linkStats.count(peerId, 'btp', 'out', 'timeout');
             resolve('timeout');
           }, timeoutMs);
           conn.waiting.set(requestId, (reply) => {
             clearTimeout(timer);
             conn.waiting.delete(requestId);
+            connector.linkStats.count(peerId, 'btp', 'out', typeof reply === 'string' ? 'error' : outcome(prepare, reply));
             resolve(reply);
           });
           send(conn, encodeBtpPacket({ type: BtpMessageType.Message, requestId, protocolData: ilpEntry(encodeIlpPacket({ type: IlpPacketType.Prepare, ...prepare })) }));
@@ -131,6 +135,10 @@ export function btpRoute(
         // Encoding the reply is inside the chain: a throw there must be answered, never an unhandled rejection.
         connector
           .handlePrepare(peerId, ilpPacket)
+          .then((reply) => {
+            connector.linkStats.count(peerId, 'btp', 'in', 'fulfillment' in reply ? 'fulfilled' : reply.code);
+            return reply;
+          })
           .then((reply) => encodeIlpPacket({ type: 'fulfillment' in reply ? IlpPacketType.Fulfill : IlpPacketType.Reject, ...reply } as Parameters<typeof encodeIlpPacket>[0]))
           .then(
             (bytes) => send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: ilpEntry(bytes) })),

@@ -14,6 +14,7 @@ import { peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
 import type { Committer } from '../storage/committer';
 import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
+import { LinkStats } from './link-stats';
 import { isAccepted, isFulfill, type Credit, type IlpReply, type LocalReceiver } from './local-receiver';
 import { PeerLinks } from './peer-links';
 import { RoutingTable } from './routing-table';
@@ -40,6 +41,8 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  */
 export class Connector {
   readonly links = new PeerLinks();
+  /** Packets per peer and link kind (BTP, ILP-over-HTTP), and the HTTP links' state; read by metrics. */
+  readonly linkStats = new LinkStats();
   readonly routes: RoutingTable;
   /** Replies sent to peers, by ILP result (`fulfilled` or the reject code); read by metrics. */
   readonly results = new Map<string, number>();

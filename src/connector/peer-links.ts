@@ -1,12 +1,22 @@
 import type { IlpPrepare } from '../ilp';
 import type { IlpReply } from './local-receiver';
 
-/** One authenticated BTP connection of a peer, able to carry a Prepare and wait for its reply. */
+export type LinkKind = 'btp' | 'http';
+
+/**
+ * One way to reach a peer, able to carry a Prepare and wait for its reply: an authenticated BTP connection, or the
+ * peer's ILP-over-HTTP endpoint.
+ */
 export interface PeerLink {
+  readonly kind: LinkKind;
   sendPrepare(prepare: IlpPrepare, timeoutMs: number): Promise<IlpReply | 'timeout' | 'closed'>;
 }
 
-/** The open BTP connections of each peer; several connections with one token are one peer. */
+/**
+ * The links of each peer: its open BTP connections (several with one token are one peer) and its configured
+ * ILP-over-HTTP endpoint. An open BTP connection is preferred: it is a peer proven online right now, and cheaper per
+ * packet; the HTTP endpoint carries the packets whenever no BTP connection is open.
+ */
 export class PeerLinks {
   private readonly links = new Map<string, Set<PeerLink>>();
 
@@ -22,16 +32,23 @@ export class PeerLinks {
     if (set?.size === 0) this.links.delete(peerId);
   }
 
-  /** The most recently opened connection of the peer (the likeliest to be alive), if any. */
+  /** The most recently opened BTP connection of the peer (the likeliest to be alive), else its HTTP link. */
   get(peerId: string): PeerLink | undefined {
     const set = this.links.get(peerId);
     if (!set) return undefined;
-    let last: PeerLink | undefined;
-    for (const link of set) last = link;
-    return last;
+    let btp: PeerLink | undefined;
+    let http: PeerLink | undefined;
+    for (const link of set) {
+      if (link.kind === 'btp') btp = link;
+      else http = link;
+    }
+    return btp ?? http;
   }
 
+  /** Open BTP connections of the peer. */
   count(peerId: string): number {
-    return this.links.get(peerId)?.size ?? 0;
+    let n = 0;
+    for (const link of this.links.get(peerId) ?? []) if (link.kind === 'btp') n++;
+    return n;
   }
 }

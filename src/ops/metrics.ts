@@ -181,6 +181,30 @@ export class PeerMetrics {
         for (const peer of peers) this.set({ peer }, s.connector.links.count(peer));
       },
     });
+    const links = s.connector.linkStats;
+    new Gauge({
+      name: 'ilp_peer_link_up',
+      help: 'Per peer and link kind: btp 1 while a BTP connection is open; http 0 after a request to its endpoint failed, until one succeeds.',
+      labelNames: ['peer', 'kind'],
+      registers,
+      collect() {
+        for (const peer of peers) this.set({ peer, kind: 'btp' }, s.connector.links.count(peer) > 0 ? 1 : 0);
+        for (const [peer, h] of links.http) this.set({ peer, kind: 'http' }, h.state === 'down' ? 0 : 1);
+      },
+    });
+    new Counter({
+      name: 'ilp_link_packets_total',
+      help: 'ILP Prepares per peer, link kind (btp, http) and direction (in: from the peer, out: to it), by result: fulfilled, the reject code, timeout or error.',
+      labelNames: ['peer', 'kind', 'direction', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const e of links.entries()) this.inc({ peer: e.peer, kind: e.kind, direction: e.direction, result: e.result }, e.n);
+      },
+    });
+    this.registry.registerMetric(
+      links.latencyMetric('ilp_http_request_duration_seconds', 'Round trip of an ILP-over-HTTP POST to a peer, until its whole answer is read.') as never,
+    );
     mirror('ledger_revenue_total', `Charged for stored events: credits of revenue/relay-fees, ${unit}.`, () => Number(s.money.revenue()));
     gauge('ledger_balances_outstanding', `Prepaid balances owed to pubkeys: sum of liabilities/balances/*, ${unit}.`, () =>
       Number(s.money.outstanding()),

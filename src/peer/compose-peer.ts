@@ -3,6 +3,8 @@ import * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/load';
 import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
+import { openHttpLinks } from '../connector/http-link-client';
+import { httpLinkRoute } from '../connector/http-link-server';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { Economics } from '../ops/economics';
 import { health } from '../ops/health';
@@ -121,6 +123,11 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
   let draining = false;
   const app = uWS.App();
   const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log);
+  // ILP-over-HTTP beside BTP: outgoing links for peers with `http`, and POST /ilp for incoming packets
+  const httpLinks = openHttpLinks(config.ilpPeers, connector.links, config.ilpAddress, connector.linkStats, log);
+  const ilpHttp = httpLinkRoute(app, '/ilp', {
+    connector, peerForToken: peerForToken(config.ilpPeers), callbacks: httpLinks.callbacks, draining: () => draining, stats: connector.linkStats, config, log,
+  });
   const ws = relayWebSocket(app, '/*', relay, config, log);
 
   app.get('/', (res, req) => {
@@ -183,6 +190,8 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
         ws.closeAll('restarting: relay is shutting down');
         await reads.close();
         btp.closeAll();
+        ilpHttp.close();
+        httpLinks.close();
         receiver.close();
         app.close();
         await relay.verified();

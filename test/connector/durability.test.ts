@@ -124,7 +124,7 @@ describe('connector durability', () => {
   it('does not forward a packet whose pending transfer was rolled back', async () => {
     const { ledger, committer, connector } = setup();
     const sent: IlpPrepare[] = [];
-    const link: PeerLink = { sendPrepare: async (p) => (sent.push(p), { fulfillment, data: new Uint8Array(0) }) };
+    const link: PeerLink = { kind: 'btp', sendPrepare: async (p) => (sent.push(p), { fulfillment, data: new Uint8Array(0) }) };
     connector.links.add('bob', link);
     const pending = connector.handlePrepare('alice', prepare('g.bob.x'));
     queueMicrotask(failingWrite(committer)); // same turn as the pending transfer, before its commit
@@ -156,7 +156,7 @@ describe('connector durability', () => {
 
   it('forwards, posts and answers when nothing fails', async () => {
     const { ledger, connector } = setup();
-    connector.links.add('bob', { sendPrepare: async () => ({ fulfillment, data: new Uint8Array(0) }) });
+    connector.links.add('bob', { kind: 'btp', sendPrepare: async () => ({ fulfillment, data: new Uint8Array(0) }) });
     expect(await connector.handlePrepare('alice', prepare('g.bob.x'))).toMatchObject({ fulfillment });
     expect(ledger.balance(peerAccount('alice'))).toMatchObject({ debitsPosted: 100n, debitsPending: 0n });
   });

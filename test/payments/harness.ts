@@ -124,7 +124,7 @@ export class Harness {
     const p = new MemoryPlugin(this, peerId, `${this.config.ilpAddress}.${peerId}`);
     this.plugins.push(p);
     // what a BTP connection of this peer is to the connector
-    this.connector?.links.add(peerId, { sendPrepare: (prepare) => p.deliver(prepare) });
+    this.connector?.links.add(peerId, { kind: 'btp', sendPrepare: (prepare) => p.deliver(prepare) });
     return p;
   }
 

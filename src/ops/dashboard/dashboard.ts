@@ -176,6 +176,14 @@ export class Dashboard {
             limit: String(pos?.limit ?? p.creditLimit),
           };
         }),
+        links: config.ilpPeers.flatMap((p) => {
+          const stats = connector.linkStats;
+          const btp = { peer: p.id, kind: 'btp', state: connector.links.count(p.id) > 0 ? 'connected' : 'offline', packets: stats.totals(p.id, 'btp') };
+          const http = stats.http.get(p.id);
+          if (!http) return [btp];
+          const since = new Date(http.since).toISOString();
+          return [btp, { peer: p.id, kind: 'http', state: http.state, since, error: http.error ?? null, packets: stats.totals(p.id, 'http'), latency: stats.latencyOf(p.id) }];
+        }),
       },
       topPayers: this.payers().map((p) => ({ pubkey: p.pubkey, npub: encodeNpub(p.pubkey), spent: String(p.spent), balance: String(p.balance) })),
       failedLogins: { total: this.failedLogins.total, recent: this.failedLogins.list() },

@@ -320,6 +320,20 @@
           })
         : [h('tr', { class: 'empty-row' }, h('td', { colspan: '5' }, 'no ILP peers configured (ILP_PEERS)'))]),
     );
+    // Links of each peer: BTP (open connections) and ILP-over-HTTP (state of its endpoint), with their packets.
+    const ms = (s) => (s === null ? '–' : s === Infinity ? '>30 s' : `${Math.round(s * 1000)} ms`);
+    $('t-links').tBodies[0].replaceChildren(
+      ...d.ilp.links.map((l) => {
+        const up = l.state === 'connected' || l.state === 'up';
+        return h('tr', {},
+          h('td', {}, l.peer),
+          h('td', {}, l.kind === 'http' ? 'ILP-over-HTTP' : 'BTP'),
+          h('td', { title: l.error ?? '' }, h('span', { class: `dot${up ? ' up' : ''}` }), l.state),
+          h('td', { class: 'num' }, `${int(l.packets.in.fulfilled)} / ${int(l.packets.in.rejected)}`),
+          h('td', { class: 'num' }, `${int(l.packets.out.fulfilled)} / ${int(l.packets.out.rejected)} / ${int(l.packets.out.failed)}`),
+          h('td', { class: 'num' }, l.latency ? `${ms(l.latency.p50)} / ${ms(l.latency.p99)}` : '–'));
+      }),
+    );
     // Packets: fulfilled, F99 (normal STREAM traffic, neutral) and real failures (red), each apart.
     const ilp = d.ilp;
     const failures = Object.entries(ilp.failures).sort((a, b) => b[1] - a[1]);
