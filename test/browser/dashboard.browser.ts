@@ -191,6 +191,9 @@ describe('the dashboard in headless Chromium', () => {
       expect(await page.locator('#t-payers tbody tr').count()).toBe(7);
       expect(await page.locator('#t-peers tbody tr').count()).toBe(2);
       expect(await page.textContent('#t-peers tbody tr:first-child')).toMatch(/alice.*1 open/);
+      // one Links row per peer and link kind (these two peers have BTP only)
+      expect(await page.locator('#t-links tbody tr').count()).toBe(2);
+      expect(await page.textContent('#t-links tbody tr:first-child')).toMatch(/^alice\s*BTP\s*connected/);
       // F02 is a failure (red); F99 is normal STREAM traffic, shown apart and not red.
       expect(await page.textContent('#ilp-results .chip.bad')).toMatch(/F02/);
       expect(await page.getAttribute('#ilp-f99', 'class')).toBe('chip');
