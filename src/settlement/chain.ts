@@ -89,7 +89,9 @@ export async function connectChain(opts: { transport: Transport; chainId: number
   if (actual !== opts.chainId) throw new ChainIdMismatchError(`the RPC serves chain id ${actual}, expected ${opts.chainId}`);
   const chain = { id: actual, name: `chain ${actual}`, nativeCurrency: { name: 'native', symbol: 'NATIVE', decimals: 18 }, rpcUrls: { default: { http: [] } } };
   const wallet = opts.account ? createWalletClient({ account: opts.account, chain, transport: opts.transport }) : undefined;
-  return { chainId: actual, public: createPublicClient({ chain, transport: opts.transport }) as PublicClient, wallet, account: opts.account };
+  // cacheTime 0: viem would otherwise reuse a block number for 4 s, and a receipt wait would sleep through it.
+  const pubForChain = createPublicClient({ chain, transport: opts.transport, pollingInterval: 1000, cacheTime: 0 }) as PublicClient;
+  return { chainId: actual, public: pubForChain, wallet, account: opts.account };
 }
 
 function signer(clients: ChainClients): { wallet: WalletClient; account: LocalAccount } {
@@ -98,7 +100,8 @@ function signer(clients: ChainClients): { wallet: WalletClient; account: LocalAc
 }
 
 async function mined(clients: ChainClients, hash: Hex): Promise<TxResult> {
-  const r = await clients.public.waitForTransactionReceipt({ hash, pollingInterval: 250 });
+  // Often mined already (an L2 sequencer, a test chain): ask once before polling for it.
+  const r = (await clients.public.getTransactionReceipt({ hash }).catch(() => undefined)) ?? (await clients.public.waitForTransactionReceipt({ hash, pollingInterval: 250 }));
   if (r.status !== 'success') throw new Error(`transaction ${hash} reverted`);
   return { hash, blockNumber: r.blockNumber, gasUsed: r.gasUsed, fee: r.gasUsed * r.effectiveGasPrice };
 }
