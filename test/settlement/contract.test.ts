@@ -341,6 +341,44 @@ describe('StreamChannel with awkward ERC-20s', () => {
   });
 });
 
+describe('StreamChannel events', () => {
+  it('watch hands over each event once, in order, only after `confirmations` blocks are on top of it', async () => {
+    const from = (await chain.public.getBlockNumber()) + 1n;
+    const seen: ChannelEvent[] = [];
+    const throughs: bigint[] = [];
+    const stop = asPayee.watch({ fromBlock: from, confirmations: 2, pollMs: 20, onEvents: (evs, through) => void (seen.push(...evs), throughs.push(through)) });
+    try {
+      const { key, channelId, tx } = await asPayer.open({ payee: payee.address, token, deposit: 10n, salt: salt() });
+      const settled = await asPayee.settle(key, 3n, await sign(key, 3n));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen.filter((e) => e.blockNumber === tx.blockNumber)).toEqual([]); // the settle block is on top: 1 confirmation
+      await chain.rpc('evm_mine');
+      await expect.poll(() => seen.filter((e) => e.channelId === channelId).map((e) => e.name), { timeout: 5000 }).toEqual(['ChannelOpened']);
+      await chain.rpc('evm_mine');
+      await expect.poll(() => seen.filter((e) => e.channelId === channelId).map((e) => e.name), { timeout: 5000 }).toEqual(['ChannelOpened', 'Settled']);
+      expect(seen.find((e) => e.name === 'Settled')).toMatchObject({ blockNumber: settled.blockNumber, txHash: settled.hash, args: { deltaPaid: 3n } });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen.filter((e) => e.channelId === channelId)).toHaveLength(2); // polled again and again, delivered once
+      expect(throughs).toEqual([...throughs].sort((a, b) => (a < b ? -1 : 1)));
+      expect(Math.max(...throughs.map(Number))).toBeLessThanOrEqual(Number(await chain.public.getBlockNumber()) - 2);
+    } finally {
+      stop();
+    }
+  });
+
+  it('watch reports a failing poll and goes on', async () => {
+    const broken = new StreamChannelClient(
+      { ...(await chain.clients(payer)), public: { getBlockNumber: () => Promise.reject(new Error('rpc down')) } as never },
+      address,
+    );
+    const errors: string[] = [];
+    const stop = broken.watch({ fromBlock: 0n, confirmations: 0, pollMs: 10, onEvents: () => undefined, onError: (e) => errors.push((e as Error).message) });
+    await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    stop();
+    expect(new Set(errors)).toEqual(new Set(['rpc down']));
+  });
+});
+
 /** The other valid-looking form of a signature: s' = n - s with the recovery bit flipped. */
 function highS(sig: Hex): Hex {
   const s = BigInt(`0x${sig.slice(66, 130)}`);
