@@ -16,7 +16,9 @@
  *     .events(fromBlock, toBlock): Promise<ChannelEvent[]>   in chain order, ≤ MAX_LOG_RANGE blocks per request
  *     .watch({fromBlock, confirmations, pollMs, onEvents, onError}): () => void
  *                                             polls; hands over each block's events once `confirmations` blocks
- *                                             are on top of it (an L2 reorg shallower than that is never seen)
+ *                                             are on top of it (an L2 reorg shallower than that is never seen);
+ *                                             at most MAX_BLOCKS_PER_POLL blocks a poll; when onEvents throws,
+ *                                             the same blocks come again on the next poll (at least once)
  *   channelErrorName(err): string | undefined the contract's custom error in a failed call (e.g. 'NotPayee')
  *
  * A transaction is simulated first, so a contract error arrives as a thrown error naming it before any gas is
@@ -82,6 +84,8 @@ export class ChainIdMismatchError extends Error {
 
 /** Many public RPCs refuse eth_getLogs over more blocks than this in one request. */
 export const MAX_LOG_RANGE = 2000n;
+/** Blocks one watch poll reads (10 requests); the rest waits for the next poll, which comes at once. */
+export const MAX_BLOCKS_PER_POLL = 10n * MAX_LOG_RANGE;
 
 export async function connectChain(opts: { transport: Transport; chainId: number; account?: LocalAccount }): Promise<ChainClients> {
   const pub = createPublicClient({ transport: opts.transport }) as PublicClient;
@@ -208,21 +212,26 @@ export class StreamChannelClient {
   }): () => void {
     let next = opts.fromBlock;
     let stopped = false;
+    let behind = false;
     let timer: NodeJS.Timeout | undefined;
     const poll = async () => {
       try {
         const head = await this.clients.public.getBlockNumber({ cacheTime: 0 });
         const safe = head - BigInt(opts.confirmations);
-        if (safe >= next) {
-          const events = await this.events(next, safe);
+        // A long way behind (first start, a week offline): catch up a bounded span per poll, and poll again at once.
+        const through = safe - next >= MAX_BLOCKS_PER_POLL ? next + MAX_BLOCKS_PER_POLL - 1n : safe;
+        if (through >= next) {
+          const events = await this.events(next, through);
           if (stopped) return;
-          await opts.onEvents(events, safe);
-          next = safe + 1n;
+          await opts.onEvents(events, through);
+          next = through + 1n;
+          behind = through < safe;
         }
       } catch (err) {
+        behind = false;
         opts.onError?.(err);
       }
-      if (!stopped) timer = setTimeout(poll, opts.pollMs ?? 2000);
+      if (!stopped) timer = setTimeout(poll, behind ? 0 : (opts.pollMs ?? 2000));
     };
     void poll();
     return () => {

@@ -2,9 +2,9 @@
 // function, every custom error, vouchers replayed, lower, for another channel, chain or contract, overdraw, the
 // grace period with time travel, the native coin, and tokens that return no bool, charge a fee, revert or lie.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeFunctionData, hashTypedData, maxUint128, parseEther, zeroAddress, type Abi, type Address, type Hex } from 'viem';
+import { encodeFunctionData, hashTypedData, maxUint128, numberToHex, parseEther, zeroAddress, type Abi, type Address, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
-import { channelErrorName, deployStreamChannel, StreamChannelClient, type ChannelEvent } from '../../src/settlement/chain';
+import { channelErrorName, deployStreamChannel, MAX_BLOCKS_PER_POLL, StreamChannelClient, type ChannelEvent } from '../../src/settlement/chain';
 import {
   channelIdOf,
   NATIVE_TOKEN,
@@ -361,6 +361,37 @@ describe('StreamChannel events', () => {
       expect(seen.filter((e) => e.channelId === channelId)).toHaveLength(2); // polled again and again, delivered once
       expect(throughs).toEqual([...throughs].sort((a, b) => (a < b ? -1 : 1)));
       expect(Math.max(...throughs.map(Number))).toBeLessThanOrEqual(Number(await chain.public.getBlockNumber()) - 2);
+    } finally {
+      stop();
+    }
+  });
+
+  it('watch catches up a long way behind in bounded spans, and hands blocks over again when onEvents throws', async () => {
+    const from = (await chain.public.getBlockNumber()) + 1n;
+    await chain.rpc('hardhat_mine', [numberToHex(MAX_BLOCKS_PER_POLL + 500n)]);
+    const { channelId } = await asPayer.open({ payee: payee.address, token, deposit: 1n, salt: salt() });
+    const head = await chain.public.getBlockNumber();
+    const spans: [bigint, number][] = [];
+    let failOnce = true;
+    const stop = asPayee.watch({
+      fromBlock: from,
+      confirmations: 0,
+      pollMs: 2000, // the catch-up polls come at once; the retry after the throw waits this long
+      onEvents: (evs, through) => {
+        spans.push([through, evs.filter((e) => e.channelId === channelId).length]);
+        if (through === head && failOnce) {
+          failOnce = false;
+          throw new Error('not stored');
+        }
+      },
+    });
+    try {
+      await expect.poll(() => spans.length, { timeout: 20_000 }).toBe(3);
+      expect(spans).toEqual([
+        [from + MAX_BLOCKS_PER_POLL - 1n, 0],
+        [head, 1],
+        [head, 1],
+      ]);
     } finally {
       stop();
     }

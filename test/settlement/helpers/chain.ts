@@ -51,7 +51,7 @@ export async function startChain(): Promise<TestChain> {
   }
   const provider = hre!.network.provider;
   const transport = custom(provider, { retryCount: 0 });
-  const pub = createPublicClient({ transport, pollingInterval: 50 }) as PublicClient;
+  const pub = createPublicClient({ transport, pollingInterval: 50, cacheTime: 0 }) as PublicClient;
   const compiled = compileSolidity([path.join(fixtures, 'TestTokens.sol')]);
   const rpc = (method: string, params: unknown[] = []) => provider.request({ method, params } as never) as Promise<unknown>;
   const funded = new Set<string>();
