@@ -98,6 +98,21 @@ export async function connectChain(opts: { transport: Transport; chainId: number
   return { chainId: actual, public: pubForChain, wallet, account: opts.account };
 }
 
+/**
+ * The tail of each account's transactions on each chain. viem picks a nonce per transaction from the chain, so two
+ * sent at once from one account would get the same one and one would fail: they go one after another instead.
+ */
+const sending = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(clients: ChainClients, send: () => Promise<T>): Promise<T> {
+  const key = `${clients.chainId}:${clients.account?.address}`;
+  const run = (sending.get(key) ?? Promise.resolve()).then(send, send);
+  const tail = run.catch(() => undefined);
+  sending.set(key, tail);
+  void tail.then(() => sending.get(key) === tail && sending.delete(key));
+  return run;
+}
+
 function signer(clients: ChainClients): { wallet: WalletClient; account: LocalAccount } {
   if (!clients.wallet || !clients.account) throw new Error('this needs a private key (connected read-only)');
   return { wallet: clients.wallet, account: clients.account };
@@ -112,14 +127,16 @@ async function mined(clients: ChainClients, hash: Hex): Promise<TxResult> {
 
 export async function deployStreamChannel(clients: ChainClients, closeGracePeriodSeconds: number | bigint): Promise<{ address: Address; tx: TxResult }> {
   const { wallet, account } = signer(clients);
-  const hash = await wallet.deployContract({
-    abi: streamChannelAbi,
-    bytecode: streamChannelBytecode,
-    args: [BigInt(closeGracePeriodSeconds)],
-    account,
-    chain: wallet.chain,
+  const { hash, tx } = await oneAtATime(clients, async () => {
+    const hash = await wallet.deployContract({
+      abi: streamChannelAbi,
+      bytecode: streamChannelBytecode,
+      args: [BigInt(closeGracePeriodSeconds)],
+      account,
+      chain: wallet.chain,
+    });
+    return { hash, tx: await mined(clients, hash) };
   });
-  const tx = await mined(clients, hash);
   const receipt = await clients.public.getTransactionReceipt({ hash });
   return { address: getAddress(receipt.contractAddress!), tx };
 }
@@ -159,14 +176,12 @@ export class StreamChannelClient {
       salt: p.salt ?? randomSalt(),
       authorizedSigner: p.authorizedSigner ?? zeroAddress,
     };
-    await this.allow(p.token, p.deposit);
-    const tx = await this.write('open', [key.payee, key.token, p.deposit, key.salt, key.authorizedSigner], native(p.token, p.deposit));
+    const tx = await this.write('open', [key.payee, key.token, p.deposit, key.salt, key.authorizedSigner], { token: p.token, amount: p.deposit });
     return { key, channelId: channelIdOf(key, this.scope), tx };
   }
 
   async topUp(key: ChannelKey, amount: bigint): Promise<TxResult> {
-    await this.allow(key.token, amount);
-    return this.write('topUp', [this.idOf(key), amount, key.token, key.authorizedSigner, key.salt], native(key.token, amount));
+    return this.write('topUp', [this.idOf(key), amount, key.token, key.authorizedSigner, key.salt], { token: key.token, amount });
   }
 
   settle(key: ChannelKey, cumulativeAmount: bigint, signature: Hex): Promise<TxResult> {
@@ -244,31 +259,32 @@ export class StreamChannelClient {
     return channelIdOf(key, this.scope);
   }
 
+  /** Raises our ERC-20 allowance to the contract to `amount` when it is short. Only from within write(). */
   private async allow(token: Address, amount: bigint): Promise<void> {
     if (token === NATIVE_TOKEN || amount === 0n) return;
     const { wallet, account } = signer(this.clients);
     const allowance = await this.clients.public.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [account.address, this.address] });
     if (allowance >= amount) return;
-    const hash = await wallet.writeContract({ address: token, abi: erc20Abi, functionName: 'approve', args: [this.address, amount], account, chain: wallet.chain });
-    await mined(this.clients, hash);
+    await mined(this.clients, await wallet.writeContract({ address: token, abi: erc20Abi, functionName: 'approve', args: [this.address, amount], account, chain: wallet.chain }));
   }
 
-  private async write(functionName: WriteName, args: readonly unknown[], value?: bigint): Promise<TxResult> {
+  /** `deposit`: what the call takes from us, approved first (ERC-20) or sent along (native), in the same turn. */
+  private async write(functionName: WriteName, args: readonly unknown[], deposit?: { token: Address; amount: bigint }): Promise<TxResult> {
     const { wallet, account } = signer(this.clients);
-    const { request } = await this.clients.public.simulateContract({
-      address: this.address,
-      abi: streamChannelAbi,
-      functionName,
-      args: args as never,
-      account,
-      value,
-    } as never);
-    const hash = await wallet.writeContract({ ...(request as object), account, chain: wallet.chain } as never);
-    return mined(this.clients, hash);
+    return oneAtATime(this.clients, async () => {
+      if (deposit) await this.allow(deposit.token, deposit.amount);
+      const { request } = await this.clients.public.simulateContract({
+        address: this.address,
+        abi: streamChannelAbi,
+        functionName,
+        args: args as never,
+        account,
+        value: deposit && deposit.token === NATIVE_TOKEN ? deposit.amount : undefined,
+      } as never);
+      return mined(this.clients, await wallet.writeContract({ ...(request as object), account, chain: wallet.chain } as never));
+    });
   }
 }
-
-const native = (token: Address, amount: bigint) => (token === NATIVE_TOKEN ? amount : undefined);
 
 function randomSalt(): Hex {
   return `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')}`;

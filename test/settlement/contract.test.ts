@@ -118,6 +118,16 @@ describe('StreamChannel with an ERC-20', () => {
     expect(await balanceOf(token, payer.address)).toBe(before.payer - 1200n);
   });
 
+  it('sends concurrent transactions from one account one after another (no nonce clash)', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => asPayer.open({ payee: payee.address, token, deposit: 10n, salt: salt() })));
+    const [sa, sb] = await Promise.all([sign(a.key, 4n), sign(b.key, 6n)]);
+    await Promise.all([asPayee.settle(a.key, 4n, sa), asPayee.settle(b.key, 6n, sb), asPayer.topUp(a.key, 1n), asPayer.topUp(b.key, 2n)]);
+    expect(await asPayer.getChannels([a.channelId, b.channelId])).toMatchObject([
+      { deposit: 11n, settled: 4n },
+      { deposit: 12n, settled: 6n },
+    ]);
+  });
+
   it('answers every misuse with its custom error', async () => {
     const { key, channelId } = await asPayer.open({ payee: payee.address, token, deposit: 1000n, salt: salt() });
     await fails(asPayer.open({ payee: payee.address, token, deposit: 1n, salt: key.salt }), 'ChannelAlreadyExists');
