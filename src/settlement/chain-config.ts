@@ -45,8 +45,24 @@ export interface OpenedChain {
 export function settlementChainSettings(config: Config, name: SettlementChainName): SettlementChainSettings {
   const c =
     name === 'base'
-      ? { rpcUrl: config.settlementBaseRpcUrl, chainId: config.settlementBaseChainId, channelAddress: config.settlementBaseChannelAddress, token: config.settlementBaseToken, privateKeyFile: config.settlementBasePrivateKeyFile, startBlock: config.settlementBaseStartBlock, confirmations: config.settlementBaseConfirmations }
-      : { rpcUrl: config.settlementCronosRpcUrl, chainId: config.settlementCronosChainId, channelAddress: config.settlementCronosChannelAddress, token: config.settlementCronosToken, privateKeyFile: config.settlementCronosPrivateKeyFile, startBlock: config.settlementCronosStartBlock, confirmations: config.settlementCronosConfirmations };
+      ? {
+          rpcUrl: config.settlementBaseRpcUrl,
+          chainId: config.settlementBaseChainId,
+          channelAddress: config.settlementBaseChannelAddress,
+          token: config.settlementBaseToken,
+          privateKeyFile: config.settlementBasePrivateKeyFile,
+          startBlock: config.settlementBaseStartBlock,
+          confirmations: config.settlementBaseConfirmations,
+        }
+      : {
+          rpcUrl: config.settlementCronosRpcUrl,
+          chainId: config.settlementCronosChainId,
+          channelAddress: config.settlementCronosChannelAddress,
+          token: config.settlementCronosToken,
+          privateKeyFile: config.settlementCronosPrivateKeyFile,
+          startBlock: config.settlementCronosStartBlock,
+          confirmations: config.settlementCronosConfirmations,
+        };
   return {
     name,
     envPrefix: `SETTLEMENT_${name.toUpperCase()}`,

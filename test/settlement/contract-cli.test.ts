@@ -90,6 +90,13 @@ describe('settlement commands', () => {
     const r5 = await run(['settlement', 'status'], { SETTLEMENT_BASE_RPC_URL: 'http://127.0.0.1:1/' });
     expect(r5.stderr).toMatch(/^error: SETTLEMENT_BASE_RPC_URL: the RPC did not answer/);
     expect((await run(['settlement', 'deploy', '--chain', 'mars'])).stderr).toBe('usage: unknown chain "mars"; expected base or cronos\n');
+    expect((await run(['settlement', 'status'], { SETTLEMENT_BASE_CHANNEL_ADDRESS: '0x1234' })).stderr).toBe(
+      'config: SETTLEMENT_BASE_CHANNEL_ADDRESS="0x1234" is invalid: expected a 0x-prefixed 20-byte hex address, or empty\n',
+    );
+    expect((await run(['settlement', 'deploy'], { SETTLEMENT_CLOSE_GRACE_PERIOD: '0' })).stderr).toBe(
+      'config: SETTLEMENT_CLOSE_GRACE_PERIOD="0" is invalid: expected a duration above 0, such as 6h or 1d\n',
+    );
+    expect((await run(['settlement', 'status'], { SETTLEMENT_BASE_RPC_URL: 'ws://x' })).stderr).toMatch(/^config: SETTLEMENT_BASE_RPC_URL="ws:\/\/x" is invalid/);
     for (const r of [r1, r2, r3, r4, r5]) expect(r.stdout + r.stderr).not.toContain(keyHex.slice(2));
   });
 
