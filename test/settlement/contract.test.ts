@@ -2,7 +2,7 @@
 // function, every custom error, vouchers replayed, lower, for another channel, chain or contract, overdraw, the
 // grace period with time travel, the native coin, and tokens that return no bool, charge a fee, revert or lie.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeFunctionData, hashTypedData, maxUint128, numberToHex, parseEther, zeroAddress, type Abi, type Address, type Hex } from 'viem';
+import { encodeAbiParameters, encodeFunctionData, hashTypedData, keccak256, maxUint128, numberToHex, parseAbiParameters, parseEther, stringToHex, zeroAddress, type Abi, type Address, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { channelErrorName, deployStreamChannel, MAX_BLOCKS_PER_POLL, StreamChannelClient, type ChannelEvent } from '../../src/settlement/chain';
 import {
@@ -84,6 +84,19 @@ describe('StreamChannel views', () => {
     expect(await read('getVoucherDigest', [id, 123_456n])).toBe(voucherDigest(voucher));
     expect(voucherDigest(voucher)).toBe(hashTypedData(voucherTypedData(voucher)));
     expect(voucherTypedData(voucher).domain).toEqual({ name: 'EVM Payment Channel', version: '1', chainId: CHAIN_ID, verifyingContract: address });
+    expect(await read('VOUCHER_TYPEHASH')).toBe(keccak256(stringToHex('Voucher(bytes32 channelId,uint128 cumulativeAmount)')));
+    const k = (text: string) => keccak256(stringToHex(text));
+    expect(await read('domainSeparator')).toBe(
+      keccak256(
+        encodeAbiParameters(parseAbiParameters('bytes32, bytes32, bytes32, uint256, address'), [
+          k('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)'),
+          k('EVM Payment Channel'),
+          k('1'),
+          BigInt(CHAIN_ID),
+          address,
+        ]),
+      ),
+    );
     expect(await asPayer.closeGracePeriod()).toBe(BigInt(GRACE));
     expect(await asPayer.getChannel(id)).toBeUndefined();
     expect(await asPayer.getChannels([id, id])).toEqual([undefined, undefined]);
