@@ -4,6 +4,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import esbuild from 'esbuild';
+import { writeChannelArtifact } from './scripts/solidity.mjs';
 
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -54,6 +55,8 @@ function buildNativeVerifier() {
 
 console.log('typecheck…');
 rmSync('dist', { recursive: true, force: true });
+// The payment-channel contract's ABI and bytecode, compiled by solc (a devDependency) into a TS module the bundle embeds.
+writeChannelArtifact();
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
 mkdirSync('dist', { recursive: true });

@@ -17,6 +17,9 @@ commands:
                 replace the database with a backup after checking it; the peer must be
                 stopped; the old database is kept as peer.sqlite.before-restore-<time>
   config        print the effective settings (secrets masked) and exit
+  settlement deploy|status|close [--chain base|cronos]
+                payment channels on an EVM chain: deploy the contract, list our
+                channels, close one (docs/settlement.md)
   version       print the version (also --version, -v)
   --help        this text (also -h)
 
@@ -95,6 +98,12 @@ async function main(argv: string[]): Promise<void> {
       }
       if (command === 'backup') return backupCommand(database, config.dataDir, argv[1], print);
       return restoreCommand(database, argv[1], print);
+    }
+    case 'settlement': {
+      const { settlementCommand, SettlementUsageError } = await import('./settlement/chain-commands');
+      return settlementCommand(argv.slice(1), withEnvFile().env, (line) => console.log(line)).catch((err: unknown) => {
+        throw err instanceof SettlementUsageError ? new UsageError(err.message) : err;
+      });
     }
     case 'config': {
       const { showConfig } = await import('./config/show-config');

@@ -184,6 +184,74 @@ const publicUrl: Parser<string> = (raw) => {
   return fail('expected a ws:// or wss:// URL such as wss://relay.example');
 };
 
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const evmAddressOrEmpty: Parser<string> = (raw) =>
+  raw === '' || EVM_ADDRESS.test(raw.trim()) ? raw.trim() : fail('expected a 0x-prefixed 20-byte hex address, or empty');
+
+/** An ERC-20 address, or `native` for the chain's own coin (the contract's token address(0)). */
+const settlementToken: Parser<string> = (raw) =>
+  raw.trim() === 'native' || EVM_ADDRESS.test(raw.trim()) ? raw.trim() : fail('expected an ERC-20 address (0x…) or native');
+
+const rpcUrlOrEmpty: Parser<string> = (raw) => {
+  if (raw === '') return raw;
+  try {
+    if (['http:', 'https:'].includes(new URL(raw).protocol)) return raw;
+  } catch {
+    /* fall through to the error */
+  }
+  return fail('expected an http:// or https:// JSON-RPC URL, or empty');
+};
+
+/** One EVM chain's settlement settings, named as the system this project replaces named them. */
+const settlementChain = (chain: 'BASE' | 'CRONOS', name: string, chainId: number, usdc: string, confirmations: number) =>
+  ({
+    rpcUrl: {
+      env: `SETTLEMENT_${chain}_RPC_URL`,
+      default: '',
+      description: `${name}: JSON-RPC URL for payment-channel settlement (empty: none on ${name}); may hold an API key, shown masked`,
+      parse: rpcUrlOrEmpty,
+    },
+    chainId: {
+      env: `SETTLEMENT_${chain}_CHAIN_ID`,
+      default: String(chainId),
+      description: `${name}: chain id the RPC must serve, checked at start (another id runs the same settings on a testnet or any EVM chain)`,
+      parse: int(1),
+    },
+    channelAddress: {
+      env: `SETTLEMENT_${chain}_CHANNEL_ADDRESS`,
+      default: '',
+      description: `${name}: address of the StreamChannel contract (\`settlement deploy --chain ${chain.toLowerCase()}\` prints it)`,
+      parse: evmAddressOrEmpty,
+    },
+    token: {
+      env: `SETTLEMENT_${chain}_TOKEN`,
+      default: usdc,
+      description: `${name}: ERC-20 the channels hold (default: USDC) or native for the chain's coin`,
+      parse: settlementToken,
+    },
+    privateKeyFile: {
+      env: `SETTLEMENT_${chain}_PRIVATE_KEY_FILE`,
+      default: '',
+      description: `${name}: file (mode 0600) holding the relay's dedicated EVM key as 0x + 64 hex; never the Nostr key; never logged`,
+      parse: str,
+    },
+    startBlock: {
+      env: `SETTLEMENT_${chain}_START_BLOCK`,
+      default: '0',
+      description: `${name}: block the channel contract was deployed in (\`settlement deploy\` prints it); scans for its events start there`,
+      parse: int(0),
+    },
+    confirmations: {
+      env: `SETTLEMENT_${chain}_CONFIRMATIONS`,
+      default: String(confirmations),
+      description: `${name}: blocks on top of a channel event before it counts (reorg safety)`,
+      parse: int(0, 10_000),
+    },
+  }) as const;
+
+const base = settlementChain('BASE', 'Base', 8453, '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', 10);
+const cronos = settlementChain('CRONOS', 'Cronos', 25, '0xc21223249CA28397B4B6541dfFaEcC539BfF0c59', 2);
+
 export const settings = {
   port: { env: 'PORT', default: '8080', description: 'TCP port for HTTP and WebSocket', parse: int(0, 65535) },
   host: { env: 'HOST', default: '0.0.0.0', description: 'address to listen on', parse: str },
@@ -276,6 +344,27 @@ export const settings = {
     default: '268435456',
     description: 'bytes of relay output queued for all STREAM connections (beyond: the stream writing is closed)',
     parse: int(1),
+  },
+  // Settlement over payment channels (src/settlement, docs/settlement.md): one block per EVM chain.
+  settlementBaseRpcUrl: base.rpcUrl,
+  settlementBaseChainId: base.chainId,
+  settlementBaseChannelAddress: base.channelAddress,
+  settlementBaseToken: base.token,
+  settlementBasePrivateKeyFile: base.privateKeyFile,
+  settlementBaseStartBlock: base.startBlock,
+  settlementBaseConfirmations: base.confirmations,
+  settlementCronosRpcUrl: cronos.rpcUrl,
+  settlementCronosChainId: cronos.chainId,
+  settlementCronosChannelAddress: cronos.channelAddress,
+  settlementCronosToken: cronos.token,
+  settlementCronosPrivateKeyFile: cronos.privateKeyFile,
+  settlementCronosStartBlock: cronos.startBlock,
+  settlementCronosConfirmations: cronos.confirmations,
+  settlementCloseGracePeriod: {
+    env: 'SETTLEMENT_CLOSE_GRACE_PERIOD',
+    default: '1d',
+    description: "grace period `settlement deploy` builds into a new contract: time a payee has to redeem after a payer's close request (longer than this peer can be down): seconds or 30m, 6h, 1d",
+    parse: (raw: string) => (duration(raw) > 0 ? duration(raw) : fail('expected a duration above 0, such as 6h or 1d')),
   },
   economicSnapshotInterval: {
     env: 'ECONOMIC_SNAPSHOT_INTERVAL',

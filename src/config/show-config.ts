@@ -19,6 +19,9 @@ function maskJson(value: unknown): unknown {
 /** The value as `config` shows it: credentials masked, also inside JSON and in the userinfo of a URL. */
 export function maskSetting(name: string, raw: string): string {
   if (raw === '') return raw;
+  // SETTLEMENT_<CHAIN>_TOKEN is a token contract's public address; an RPC URL's path often holds its API key.
+  if (/^SETTLEMENT_\w+_TOKEN$/.test(name)) return raw;
+  if (/_RPC_URL$/.test(name)) return raw.replace(/^([a-z]+:\/\/[^/?#]*)[/?#].+$/i, `$1/${MASK}`).replace(/\/\/[^/@]*@/, `//${MASK}@`);
   if (SECRET_NAME.test(name)) return MASK;
   if (/^\s*[[{]/.test(raw)) {
     try {
