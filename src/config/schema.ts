@@ -258,6 +258,36 @@ export const settings = {
     description: 'bytes of relay output queued for all STREAM connections (beyond: the stream writing is closed)',
     parse: int(1),
   },
+  openPaymentsInsecureClients: {
+    env: 'OPEN_PAYMENTS_INSECURE_CLIENTS',
+    default: 'false',
+    description: 'true lets the Open Payments auth server fetch client keys over http:// and from private or loopback addresses (tests only)',
+    parse: bool,
+  },
+  openPaymentsKeyFetchTimeout: {
+    env: 'OPEN_PAYMENTS_KEY_FETCH_TIMEOUT',
+    default: '5000',
+    description: "milliseconds the auth server waits for a client's <wallet address>/jwks.json",
+    parse: int(100, 60_000),
+  },
+  openPaymentsSignatureWindow: {
+    env: 'OPEN_PAYMENTS_SIGNATURE_WINDOW',
+    default: '300',
+    description: 'seconds an Open Payments request signature may be old (or ahead); a signature is accepted once within it',
+    parse: int(10, 3600),
+  },
+  openPaymentsTokenLifetime: {
+    env: 'OPEN_PAYMENTS_TOKEN_LIFETIME',
+    default: '600',
+    description: 'seconds an Open Payments access token (and its grant, unless rotated) lives',
+    parse: int(10, 86_400),
+  },
+  openPaymentsMaxExpiry: {
+    env: 'OPEN_PAYMENTS_MAX_EXPIRY',
+    default: '2592000',
+    description: 'longest lifetime of an incoming payment in seconds, and the lifetime of one created without expiresAt',
+    parse: int(60, 31_536_000),
+  },
   economicSnapshotInterval: {
     env: 'ECONOMIC_SNAPSHOT_INTERVAL',
     default: '300',

@@ -12,9 +12,10 @@ export type CreditResult = { ok: true } | { ok: false; reject: IlpReject };
  * once it is on disk and the Prepare has not expired meanwhile, so whatever the caller then does (process the
  * packet's data, Fulfill) is paid for. Otherwise it resolves with the Reject to answer and no money moved: T04
  * over the peer's credit limit, T00 when the write did not reach the disk, R00 when the Prepare expired while the
- * credit was written (the credit is then undone).
+ * credit was written (the credit is then undone). With `incomingPayment` (an Open Payments incoming payment's id),
+ * its receivedAmount moves in the same transaction, and a payment that is completed or expired takes nothing (F99).
  */
-export type Credit = (account: AccountPath, amount: bigint) => Promise<CreditResult>;
+export type Credit = (account: AccountPath, amount: bigint, incomingPayment?: string) => Promise<CreditResult>;
 
 /** Where the connector delivers Prepares addressed to this node (`<ILP_ADDRESS>.…`), other than ILDCP. */
 export interface LocalReceiver {

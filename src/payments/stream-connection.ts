@@ -20,6 +20,8 @@ export interface Push {
 export class StreamConnection {
   readonly pubkey: string | undefined;
   readonly account: AccountPath;
+  /** The Open Payments incoming payment this connection pays (its receivedAmount moves with each credit). */
+  readonly incomingPayment: string | undefined;
   /** HMAC key of `fulfillment = HMAC(key, prepare.data)`, cached so a packet costs one HMAC, not two. */
   readonly fulfillmentKey: Uint8Array;
   readonly streams = new Map<bigint, PaidStream>();
@@ -68,6 +70,7 @@ export class StreamConnection {
   ) {
     this.pubkey = ticket.pubkey;
     this.account = ticket.account;
+    this.incomingPayment = ticket.incomingPayment;
     this.fulfillmentKey = hmacSha256(ticket.sharedSecret, FULFILLMENT_LABEL);
     this.maxStreamId = BigInt(2 * maxOpenStreams);
   }

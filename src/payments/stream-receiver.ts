@@ -50,6 +50,8 @@ export interface StreamReceiverOptions {
   limits?: Partial<StreamLimits>;
   /** Whether `peer` may open one more connection without money (the per-IP connection rate, per ILP peer). */
   admitConnection?: (peer: string) => boolean;
+  /** Open Payments: whether an incoming payment still takes money (src/open-payments/incoming-payments.ts). */
+  incomingPayments?: { takesMoney(id: string): boolean };
 }
 
 export interface StreamReceiverCounters {
@@ -64,6 +66,12 @@ export interface StreamReceiverCounters {
 const PLAINTEXT_MAX = MAX_DATA_LENGTH - ENCRYPTION_OVERHEAD;
 const HEADER_MAX = 24;
 const DATA_FRAME_OVERHEAD = 25;
+
+const CLOSED_PAYMENT: StreamFrame = {
+  type: T.ConnectionClose,
+  errorCode: StreamErrorCode.NoError,
+  errorMessage: 'the incoming payment is completed or expired',
+};
 
 const OPERATOR_REFUSAL = noticeMessage(
   'restricted: this connection pays the relay operator; NIP-01 messages need a connection from /pay/<pubkey>',
@@ -109,6 +117,7 @@ export class StreamReceiver implements LocalReceiver {
   private readonly sendPrepare: SendPrepare;
   private readonly log: Logger | undefined;
   private readonly admitConnection: ((peer: string) => boolean) | undefined;
+  private readonly incomingPayments: StreamReceiverOptions['incomingPayments'];
   private readonly assetDetails: StreamFrame;
   /** What the streams call: their lines, and their sessions' answers. */
   private readonly sink: StreamSink = {
@@ -124,6 +133,7 @@ export class StreamReceiver implements LocalReceiver {
     this.sendPrepare = options.sendPrepare;
     this.log = options.log;
     this.admitConnection = options.admitConnection;
+    this.incomingPayments = options.incomingPayments;
     this.prefix = `${options.credentials.ilpAddress}.`;
     this.assetDetails = { type: T.ConnectionAssetDetails, sourceAssetCode: options.assetCode, sourceAssetScale: options.assetScale };
     this.connections = new StreamConnections(this.limits, (conn) => this.closeConnection(conn, StreamErrorCode.NoError, ''));
@@ -179,6 +189,10 @@ export class StreamReceiver implements LocalReceiver {
   private answer(conn: StreamConnection, prepare: IlpPrepare, packet: StreamPacket, credit: Credit): IlpReply | Promise<IlpReply> {
     const reply: StreamFrame[] = [];
     if (conn.closeFrame) return this.refuse(conn, packet, prepare.amount, [conn.closeFrame]);
+    // Open Payments: once its incoming payment is completed or expired, a connection takes nothing more.
+    if (conn.incomingPayment !== undefined && !this.incomingPayments?.takesMoney(conn.incomingPayment)) {
+      return this.refuse(conn, packet, prepare.amount, [CLOSED_PAYMENT]);
+    }
 
     // Connection-level frames that are safe to apply whatever becomes of the packet (the client's test packets,
     // which we reject, are how it tells us its address).
@@ -226,7 +240,7 @@ export class StreamReceiver implements LocalReceiver {
       this.connections.keep(conn);
     }
     if (prepare.amount === 0n) return this.fulfill(conn, prepare, packet, newStreams, reply, fulfillment);
-    return credit(conn.account, prepare.amount).then((r: CreditResult) => {
+    return credit(conn.account, prepare.amount, conn.incomingPayment).then((r: CreditResult) => {
       if (!r.ok) {
         this.counters.rejected++;
         conn.announce ||= announced; // that reply carries no STREAM data

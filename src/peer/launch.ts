@@ -21,6 +21,8 @@ import { loadServerSecret } from '../payments/server-secret';
 import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
 import { StreamReceiver } from '../payments/stream-receiver';
+import { IncomingPayments } from '../open-payments/incoming-payments';
+import { mountOpenPayments } from '../open-payments/routes';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
@@ -98,6 +100,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     log,
   );
   const credentials = new StreamCredentials(loadServerSecret(db), config.ilpAddress);
+  const incomingPayments = new IncomingPayments(db);
+  connector.setIncomingPayments(incomingPayments);
   const receiver = new StreamReceiver({
     credentials,
     assetCode: config.assetCode,
@@ -113,6 +117,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       maxBufferedTotal: config.streamMaxBufferedTotal,
     },
     admitConnection: streamConnectionsPerPeer(config),
+    incomingPayments,
   });
   connector.setLocalReceiver(receiver);
 
@@ -135,9 +140,9 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     respond(res, a.statusText, a.headers[0][1], a.body, a.headers.slice(1));
   };
   app.get('/.well-known/pay', spsp);
-  app.get('/pay/:id', spsp);
   app.options('/.well-known/pay', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   app.options('/pay/:id', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
+  const stopOpenPayments = mountOpenPayments({ app, config, db, ledger, committer, credentials, incomingPayments, prices, log });
   const selectOne = db.prepare('SELECT 1').pluck();
   // O(1) per call: unauthenticated, so it must not scan; writes that fail (a full disk) take the database down
   app.get('/health', (res) => {
@@ -170,6 +175,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         draining = true;
         stopPurge();
         stopVanishPurge();
+        stopOpenPayments();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
