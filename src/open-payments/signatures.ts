@@ -23,8 +23,9 @@ const CREATED = /;created=(\d{1,15})(?:;|$)/;
 /**
  * HTTP Message Signatures as Open Payments uses them (RFC 9421, one signature `sig1`, Ed25519): the headers must
  * cover `@method`, `@target-uri`, `authorization` when present and `content-digest` (checked against the body)
- * when there is a body; the key is the client's by `keyid`; `created` must be within the window; and a signature
- * is accepted once (a replay within the window is refused; outside it, `created` refuses it).
+ * when there is a body; the key is the client's by `keyid`; `created` must be within the window; and a POST's
+ * signature is accepted once (a replay within the window is refused; outside it, `created` refuses it). The same
+ * POST signed by the same key twice in one second has the same signature, so it counts as a replay.
  */
 export class SignatureVerifier {
   readonly #seen = new Map<string, number>();
@@ -55,6 +56,9 @@ export class SignatureVerifier {
       valid = false;
     }
     if (!valid) return 'the signature is not valid';
+    // GET and DELETE are idempotent: a replay gains nothing, and a wallet polling an incoming payment twice in one
+    // second sends the same signature (Ed25519 is deterministic, `created` counts seconds).
+    if (request.method !== 'POST') return undefined;
     this.#forgetOld(now);
     if (this.#seen.has(sig)) return 'the signature was already used (replay)';
     if (this.#seen.size >= this.#max) this.#seen.delete(this.#seen.keys().next().value!);

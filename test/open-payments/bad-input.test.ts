@@ -42,8 +42,8 @@ async function grantFor(client: AuthenticatedClient, identifier: string, actions
     { url: `${origin}/op/auth` },
     { access_token: { access: [{ type: 'incoming-payment', actions: actions as any, identifier }] } },
   );
-  if (!isFinalizedGrant(grant)) throw new Error('expected a non-interactive grant');
-  return grant;
+  if (!isFinalizedGrant(grant) || !grant.access_token) throw new Error('expected a non-interactive grant');
+  return { access_token: grant.access_token, continue: grant.continue };
 }
 
 /** A request signed as the official client signs it, sent with fetch (so that it can be sent twice, or altered). */
@@ -257,15 +257,24 @@ describe('incoming payments', () => {
     const bobGrant = await grantFor(bob.client, wa(pk));
     await bob.client.incomingPayment.create({ url: `${origin}/op`, accessToken: bobGrant.access_token.value }, { walletAddress: wa(pk) });
 
-    const first = await alice.client.incomingPayment.list({ url: `${origin}/op`, accessToken: grant.access_token.value, walletAddress: wa(pk) }, { first: 2 });
+    const first = await alice.client.incomingPayment.list({ url: `${origin}/op`, accessToken: grant.access_token.value, walletAddress: wa(pk) }, { first: 2, 'wallet-address': wa(pk) });
     expect(first.result.map((p) => p.id)).toEqual(ids.slice(0, 2));
     expect(first.pagination).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     const second = await alice.client.incomingPayment.list(
       { url: `${origin}/op`, accessToken: grant.access_token.value, walletAddress: wa(pk) },
-      { first: 2, cursor: first.pagination.endCursor! },
+      { first: 2, cursor: first.pagination.endCursor!, 'wallet-address': wa(pk) },
     );
     expect(second.result.map((p) => p.id)).toEqual(ids.slice(2));
     expect(second.pagination).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+  });
+
+  it('lets a wallet read an incoming payment twice in one second (identical signed GETs are not replays)', async () => {
+    const c = await fresh();
+    const grant = await grantFor(c.client, wa(pubkey));
+    const created = await c.client.incomingPayment.create({ url: `${origin}/op`, accessToken: grant.access_token.value }, { walletAddress: wa(pubkey) });
+    const read = () => c.client.incomingPayment.get({ url: created.id, accessToken: grant.access_token.value });
+    const [a, b] = await Promise.all([read(), read()]);
+    expect(a).toEqual(b);
   });
 
   it('rotates and revokes access tokens', async () => {

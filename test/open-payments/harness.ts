@@ -22,8 +22,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startReceiver(env: ConfigInput = {}): Promise<StartedPeer> {
-  const port = await freePort();
+/** A receiver peer whose PUBLIC_URL names its own port (`port` to restart one where it was). */
+export async function startReceiver(env: ConfigInput = {}, port?: number): Promise<StartedPeer> {
+  port ??= await freePort();
   return startPeer({
     PORT: port,
     PUBLIC_URL: `ws://127.0.0.1:${port}`,

@@ -5,6 +5,9 @@ import { setupPayment, startQuote, pay } from '@interledger/pay';
 import { isFinalizedGrant } from '@interledger/open-payments';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { npubEncode } from 'nostr-tools/nip19';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedPeer } from '../../src/start';
 import { readLedger } from '../helpers/ledger';
@@ -68,7 +71,7 @@ describe('an Open Payments wallet pays a pubkey', () => {
       { url: walletAddress.authServer },
       { access_token: { access: [{ type: 'incoming-payment', actions: ['create', 'read', 'complete'], identifier: walletAddress.id }] } },
     );
-    if (!isFinalizedGrant(grant)) throw new Error('expected a non-interactive grant');
+    if (!isFinalizedGrant(grant) || !grant.access_token) throw new Error('expected a non-interactive grant');
     expect(grant.access_token.access).toEqual([{ type: 'incoming-payment', actions: ['create', 'read', 'complete'], identifier: walletAddress.id }]);
 
     const expiresAt = new Date(Date.now() + 10 * 60_000).toISOString();
@@ -121,5 +124,57 @@ describe('an Open Payments wallet pays a pubkey', () => {
     expect(ledger.account('assets/interledger/wallet').debitsPosted).toBe(1234n);
     expect(ledger.sum()).toBe(0n);
     ledger.close();
+  });
+});
+
+describe('across a restart', () => {
+  it('keeps grants and incoming payments; the payment is then paid and completed', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'op-restart-'));
+    let first: StartedPeer | undefined = await startReceiver({ DATA_DIR: dataDir });
+    let second: StartedPeer | undefined;
+    try {
+      const { client } = await wallets.client('restart');
+      const walletAddress = await client.walletAddress.get({ url: `${first.httpUrl}/pay/${pubkey}` });
+      const grant = await client.grant.request(
+        { url: walletAddress.authServer },
+        { access_token: { access: [{ type: 'incoming-payment', actions: ['create', 'read'], identifier: walletAddress.id }] } },
+      );
+      if (!isFinalizedGrant(grant) || !grant.access_token) throw new Error('expected a non-interactive grant');
+      const created = await client.incomingPayment.create(
+        { url: walletAddress.resourceServer, accessToken: grant.access_token.value },
+        { walletAddress: walletAddress.id, incomingAmount: { value: '500', ...asset } },
+      );
+      const port = first.port;
+      await first.stop();
+      first = undefined;
+      second = await startReceiver({ DATA_DIR: dataDir }, port);
+
+      const again = await client.incomingPayment.get({ url: created.id, accessToken: grant.access_token.value });
+      expect(again.methods).toEqual(created.methods);
+      const method = again.methods[0] as { ilpAddress: string; sharedSecret: string };
+      const plugin = await walletPlugin(second.port);
+      try {
+        const destination = await setupPayment({
+          plugin,
+          destinationAddress: method.ilpAddress,
+          sharedSecret: Buffer.from(method.sharedSecret, 'base64url'),
+          destinationAsset: { code: 'USD', scale: 2 },
+        });
+        const quote = await startQuote({ plugin, destination, amountToDeliver: 500n, sourceAsset: { code: 'USD', scale: 2 } });
+        expect((await pay({ plugin, destination, quote })).amountDelivered).toBe(500n);
+      } finally {
+        await plugin.disconnect();
+      }
+      const read = await client.incomingPayment.get({ url: created.id, accessToken: grant.access_token.value });
+      expect(read).toMatchObject({ completed: true, receivedAmount: { value: '500', ...asset } });
+      const ledger = readLedger(dataDir);
+      expect(ledger.account(`liabilities/balances/${pubkey}`).creditsPosted).toBe(500n);
+      expect(ledger.sum()).toBe(0n);
+      ledger.close();
+    } finally {
+      await first?.stop();
+      await second?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
