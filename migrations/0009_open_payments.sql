@@ -22,6 +22,8 @@ CREATE TABLE op_grants (
 ) WITHOUT ROWID;
 
 CREATE INDEX op_grants_expiry ON op_grants (expires_at);
+-- Live grants per client are bounded (OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT).
+CREATE INDEX op_grants_client ON op_grants (client, expires_at);
 
 -- op_incoming_payments: one row per incoming payment; its STREAM credential credits `pubkey`'s balance.
 --   id: UUID, the last segment of its URL
@@ -46,3 +48,5 @@ CREATE TABLE op_incoming_payments (
 
 CREATE INDEX op_incoming_payments_list ON op_incoming_payments (pubkey, created_at, id);
 CREATE INDEX op_incoming_payments_expiry ON op_incoming_payments (expires_at);
+-- Live incoming payments per client are bounded (OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT).
+CREATE INDEX op_incoming_payments_client ON op_incoming_payments (client, expires_at);

@@ -288,6 +288,12 @@ export const settings = {
     description: 'longest lifetime of an incoming payment in seconds, and the lifetime of one created without expiresAt',
     parse: int(60, 31_536_000),
   },
+  openPaymentsMaxLivePerClient: {
+    env: 'OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT',
+    default: '10000',
+    description: 'live grants, and open (neither completed nor expired) incoming payments, one Open Payments client may hold (beyond: refused)',
+    parse: int(1, 1_000_000),
+  },
   economicSnapshotInterval: {
     env: 'ECONOMIC_SNAPSHOT_INTERVAL',
     default: '300',

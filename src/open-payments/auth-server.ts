@@ -15,6 +15,8 @@ export interface AuthServerDeps {
   clientKeys: ClientKeys;
   signatures: SignatureVerifier;
   write: DurableWrite;
+  /** Live grants one client may hold. */
+  maxLivePerClient: number;
 }
 
 type AuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_continuation' | 'invalid_rotation' | 'request_denied';
@@ -59,6 +61,9 @@ export class AuthServer {
     const failed = await this.deps.signatures.verify(this.signed(req), who.keys);
     if (failed) return authError('401 Unauthorized', 'invalid_client', failed);
     const key = who.keys.find((k) => k.kid === keyIdOf(req))!;
+    if (this.deps.grants.liveOf(who.client, this.deps.maxLivePerClient) >= this.deps.maxLivePerClient) {
+      return authError('400 Bad Request', 'invalid_request', `this client holds ${this.deps.maxLivePerClient} live grants; cancel some first`);
+    }
     const issued = await this.deps.write(() => this.deps.grants.create(who.client, key, access.access));
     return json('200 OK', {
       access_token: this.accessToken(issued),

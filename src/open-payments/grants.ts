@@ -60,6 +60,7 @@ export class Grants {
   readonly #revoke: Statement<[string]>;
   readonly #delete: Statement<[string]>;
   readonly #purge: Statement<[number, number]>;
+  readonly #live: Statement<[string, number, number], number>;
 
   constructor(
     db: Db,
@@ -79,6 +80,9 @@ export class Grants {
     );
     this.#revoke = db.prepare('UPDATE op_grants SET token_hash = NULL WHERE manage_id = ?');
     this.#delete = db.prepare('DELETE FROM op_grants WHERE id = ?');
+    this.#live = db
+      .prepare<[string, number, number], number>('SELECT count(*) FROM (SELECT 1 FROM op_grants WHERE client = ? AND expires_at > ? LIMIT ?)')
+      .pluck();
     this.#purge = db.prepare('DELETE FROM op_grants WHERE id IN (SELECT id FROM op_grants WHERE expires_at < ? LIMIT ?)');
   }
 
@@ -109,7 +113,7 @@ export class Grants {
     return fromRaw(r);
   }
 
-  /** The grant whose current access token is `token` and is managed at `manageId` (expired tokens may rotate). */
+  /** The live grant whose current access token is `token` and is managed at `manageId`. */
   byManagedToken(manageId: string, token: string): Grant | undefined {
     const r = this.#byManage.get(manageId, this.now());
     if (!r || r.token_hash === null || !timingSafeEqual(r.token_hash, hash(token))) return undefined;
@@ -131,6 +135,11 @@ export class Grants {
 
   cancel(id: string): void {
     this.#delete.run(id);
+  }
+
+  /** How many grants of `client` are alive, counting at most `max`. */
+  liveOf(client: string, max: number): number {
+    return this.#live.get(client, this.now(), max)!;
   }
 
   purgeExpired(before: number, max: number): number {

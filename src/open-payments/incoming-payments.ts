@@ -75,6 +75,7 @@ export class IncomingPayments {
   readonly #complete: Statement<[string]>;
   readonly #page: Statement<[string, string | null, string | null, number, string, number], RawRow>;
   readonly #purge: Statement<[number, number]>;
+  readonly #live: Statement<[string, number, number], number>;
 
   constructor(
     db: Db,
@@ -94,6 +95,12 @@ export class IncomingPayments {
          ORDER BY created_at, id LIMIT ?`,
       )
       .safeIntegers(true);
+    this.#live = db
+      .prepare<[string, number, number], number>(
+        `SELECT count(*) FROM (SELECT 1 FROM op_incoming_payments WHERE client = ? AND expires_at > ? AND completed = 0
+           AND (incoming_amount IS NULL OR received_amount < incoming_amount) LIMIT ?)`,
+      )
+      .pluck();
     this.#purge = db.prepare(
       'DELETE FROM op_incoming_payments WHERE id IN (SELECT id FROM op_incoming_payments WHERE expires_at < ? LIMIT ?)',
     );
@@ -152,6 +159,11 @@ export class IncomingPayments {
   page(pubkey: string, client: string | undefined, after: { createdAt: number; id: string } | undefined, limit: number): IncomingPaymentRow[] {
     const c = client ?? null;
     return this.#page.all(pubkey, c, c, after?.createdAt ?? -1, after?.id ?? '', limit).map(fromRaw);
+  }
+
+  /** How many payments created by `client` still take money (neither completed nor expired), counting at most `max`. */
+  liveOf(client: string, max: number): number {
+    return this.#live.get(client, this.now(), max)!;
   }
 
   /** Deletes up to `max` payments that expired before `before`; returns how many. */

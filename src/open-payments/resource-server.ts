@@ -18,6 +18,8 @@ export interface ResourceServerDeps {
   /** Longest lifetime of an incoming payment, and the lifetime of one created without `expiresAt`. */
   maxExpiryMs: number;
   write: DurableWrite;
+  /** Incoming payments one client may have open (neither completed nor expired). */
+  maxLivePerClient: number;
 }
 
 const CREATE_FIELDS = new Set(['walletAddress', 'incomingAmount', 'expiresAt', 'metadata']);
@@ -83,6 +85,10 @@ export class ResourceServer {
       return badRequest(`metadata is over ${MAX_METADATA_BYTES} bytes`);
     }
 
+    const max = this.deps.maxLivePerClient;
+    if (this.deps.payments.liveOf(auth.grant.client, max) >= max) {
+      return rsError('403 Forbidden', 'forbidden', `this client has ${max} open incoming payments; complete some or let them expire first`);
+    }
     const id = randomUUID();
     const { destinationAccount } = this.deps.credentials.issue(pubkey, id);
     const streamToken = destinationAccount.slice(this.deps.credentials.ilpAddress.length + 1);

@@ -112,6 +112,7 @@ export function mountOpenPayments(deps: OpenPaymentsDeps): () => void {
     clientKeys: new ClientKeys({ insecure: config.openPaymentsInsecureClients, timeoutMs: config.openPaymentsKeyFetchTimeout }),
     signatures: new SignatureVerifier({ windowSeconds: config.openPaymentsSignatureWindow }),
     write,
+    maxLivePerClient: config.openPaymentsMaxLivePerClient,
   });
   const rs = new ResourceServer({
     urls,
@@ -122,6 +123,7 @@ export function mountOpenPayments(deps: OpenPaymentsDeps): () => void {
     assetScale: config.assetScale,
     maxExpiryMs: config.openPaymentsMaxExpiry * 1000,
     write,
+    maxLivePerClient: config.openPaymentsMaxLivePerClient,
   });
   app.post('/op/auth', route(auth.grant, onError));
   app.post('/op/auth/continue/:id', route(auth.continueGrant, onError));

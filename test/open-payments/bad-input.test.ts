@@ -21,7 +21,7 @@ let origin: string;
 const wa = (pk: string) => `${origin}/pay/${pk}`;
 
 beforeAll(async () => {
-  peer = await startReceiver();
+  peer = await startReceiver({ OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT: 3 });
   origin = `http://127.0.0.1:${peer.port}`;
   wallets = await ClientWallets.start();
   alice = await wallets.client('alice');
@@ -275,6 +275,23 @@ describe('incoming payments', () => {
     const read = () => c.client.incomingPayment.get({ url: created.id, accessToken: grant.access_token.value });
     const [a, b] = await Promise.all([read(), read()]);
     expect(a).toEqual(b);
+  });
+
+  it('bounds the live grants and open incoming payments of one client', async () => {
+    const c = await fresh();
+    const grants = [];
+    for (const actions of [['create'], ['create', 'read'], ['create', 'complete']]) grants.push(await grantFor(c.client, wa(pubkey), actions));
+    await expect(grantFor(c.client, wa(pubkey), ['read'])).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+    const rs = { url: `${origin}/op`, accessToken: grants[2].access_token.value };
+    const created = [];
+    for (let i = 0; i < 3; i++) created.push(await c.client.incomingPayment.create(rs, { walletAddress: wa(pubkey), metadata: { i } }));
+    await expect(c.client.incomingPayment.create(rs, { walletAddress: wa(pubkey), metadata: { i: 3 } })).rejects.toMatchObject({ status: 403 });
+    // A completed payment no longer counts
+    await c.client.incomingPayment.complete({ url: created[0].id, accessToken: grants[2].access_token.value });
+    await c.client.incomingPayment.create(rs, { walletAddress: wa(pubkey), metadata: { i: 4 } });
+    // Cancelling a grant frees its place (another request than the refused one: that signature was used)
+    await c.client.grant.cancel({ url: grants[0].continue.uri, accessToken: grants[0].continue.access_token.value });
+    await grantFor(c.client, wa(pubkey), ['read', 'complete']);
   });
 
   it('rotates and revokes access tokens', async () => {
