@@ -120,6 +120,15 @@ describe('grant requests', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_client', description: expect.stringContaining('expired') } });
   });
 
+  it('refuses a body over 32 KiB with 413', async () => {
+    const res = await fetch(`${origin}/op/auth`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...access, client: alice.walletAddressUrl, pad: 'x'.repeat(40 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+  });
+
   it('answers outgoing-payment (interactive) access with 400 invalid_request', async () => {
     const send = await signed(`${origin}/op/auth`, 'POST', alice, {
       access_token: { access: [{ type: 'outgoing-payment', actions: ['create'], identifier: wa(pubkey) }] },
