@@ -366,6 +366,42 @@ export const settings = {
     description: "grace period `settlement deploy` builds into a new contract: time a payee has to redeem after a payer's close request (longer than this peer can be down): seconds or 30m, 6h, 1d",
     parse: (raw: string) => (duration(raw) > 0 ? duration(raw) : fail('expected a duration above 0, such as 6h or 1d')),
   },
+  openPaymentsInsecureClients: {
+    env: 'OPEN_PAYMENTS_INSECURE_CLIENTS',
+    default: 'false',
+    description: 'true lets the Open Payments auth server fetch client keys over http:// and from private or loopback addresses (tests only)',
+    parse: bool,
+  },
+  openPaymentsKeyFetchTimeout: {
+    env: 'OPEN_PAYMENTS_KEY_FETCH_TIMEOUT',
+    default: '5000',
+    description: "milliseconds the auth server waits for a client's <wallet address>/jwks.json",
+    parse: int(100, 60_000),
+  },
+  openPaymentsSignatureWindow: {
+    env: 'OPEN_PAYMENTS_SIGNATURE_WINDOW',
+    default: '300',
+    description: 'seconds an Open Payments request signature may be old (or ahead); a signature is accepted once within it',
+    parse: int(10, 3600),
+  },
+  openPaymentsTokenLifetime: {
+    env: 'OPEN_PAYMENTS_TOKEN_LIFETIME',
+    default: '600',
+    description: 'seconds an Open Payments access token (and its grant, unless rotated) lives',
+    parse: int(10, 86_400),
+  },
+  openPaymentsMaxExpiry: {
+    env: 'OPEN_PAYMENTS_MAX_EXPIRY',
+    default: '2592000',
+    description: 'longest lifetime of an incoming payment in seconds, and the lifetime of one created without expiresAt',
+    parse: int(60, 31_536_000),
+  },
+  openPaymentsMaxLivePerClient: {
+    env: 'OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT',
+    default: '10000',
+    description: 'live grants, and open (neither completed nor expired) incoming payments, one Open Payments client may hold (beyond: refused)',
+    parse: int(1, 1_000_000),
+  },
   economicSnapshotInterval: {
     env: 'ECONOMIC_SNAPSHOT_INTERVAL',
     default: '300',

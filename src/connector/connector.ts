@@ -12,6 +12,7 @@ import {
 } from '../ilp';
 import { peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
+import { PAYMENT_CLOSED, type IncomingPayments } from '../open-payments/incoming-payments';
 import type { Committer } from '../storage/committer';
 import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
 import { LinkStats } from './link-stats';
@@ -47,6 +48,7 @@ export class Connector {
   /** Replies sent to peers, by ILP result (`fulfilled` or the reject code); read by metrics. */
   readonly results = new Map<string, number>();
   private local?: LocalReceiver;
+  private incomingPayments?: IncomingPayments;
   private draining = false;
   private inflight = 0;
   private whenIdle?: () => void;
@@ -87,6 +89,11 @@ export class Connector {
         resolve();
       };
     });
+  }
+
+  /** Open Payments: the incoming payments whose receivedAmount moves with their STREAM credits. */
+  setIncomingPayments(payments: IncomingPayments): void {
+    this.incomingPayments = payments;
   }
 
   /** Sends a Prepare this node originates (amount debited from equity/owner when above 0). */
@@ -136,28 +143,41 @@ export class Connector {
    * too late is undone and the packet rejected R00. Otherwise the Reject to answer, with no money moved: T04 over
    * the peer's credit limit, T00 when the write did not reach the disk.
    */
-  private async credit(from: string, prepare: IlpPrepare, { account, amount }: Credit): Promise<CreditResult> {
+  private async credit(from: string, prepare: IlpPrepare, { account, amount, incomingPayment }: Credit): Promise<CreditResult> {
     const debitAccount = peerAccount(from);
     let r;
     try {
-      r = this.committer.run(() => this.ledger.transfer({ debitAccount, creditAccount: account, amount }));
+      const transfer = () => this.ledger.transfer({ debitAccount, creditAccount: account, amount });
+      // Open Payments: the incoming payment's receivedAmount moves in the credit's own transaction.
+      r = this.committer.run(() =>
+        incomingPayment === undefined ? transfer() : (this.incomingPayments?.recordReceived(incomingPayment, amount, transfer) ?? PAYMENT_CLOSED),
+      );
     } catch (err) {
       this.log.error({ err, from }, 'credit failed');
       return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
     }
-    if (!r.value.ok) return { ok: false, reject: this.refusal(r.value.reason) };
+    if (!r.value.ok) {
+      if (r.value.reason === 'incoming_payment_closed') {
+        return { ok: false, reject: this.reject(IlpErrorCode.F99_APPLICATION_ERROR, 'the incoming payment is completed or expired') };
+      }
+      return { ok: false, reject: this.refusal(r.value.reason) };
+    }
     if (!(await r.durable)) {
       this.log.error({ from, destination: prepare.destination }, 'a credit did not reach the disk; rejecting the packet');
       return { ok: false, reject: this.reject(IlpErrorCode.T00_INTERNAL_ERROR, 'could not record the payment') };
     }
     if (Date.now() < prepare.expiresAt.getTime()) return OK;
-    return this.undoLateCredit(from, account, amount);
+    return this.undoLateCredit(from, account, amount, incomingPayment);
   }
 
   /** R00 once the late credit is undone on disk; if it cannot be (already spent), the packet is fulfilled late. */
-  private async undoLateCredit(from: string, account: AccountPath, amount: bigint): Promise<CreditResult> {
+  private async undoLateCredit(from: string, account: AccountPath, amount: bigint, incomingPayment?: string): Promise<CreditResult> {
     try {
-      const r = this.committer.run(() => this.ledger.transfer({ debitAccount: account, creditAccount: peerAccount(from), amount }));
+      const r = this.committer.run(() => {
+        const t = this.ledger.transfer({ debitAccount: account, creditAccount: peerAccount(from), amount });
+        if (t.ok && incomingPayment !== undefined) this.incomingPayments?.undoReceived(incomingPayment, amount);
+        return t;
+      });
       if (r.value.ok && (await r.durable)) {
         return { ok: false, reject: this.reject(IlpErrorCode.R00_TRANSFER_TIMED_OUT, 'the packet expired while its payment was recorded') };
       }

@@ -13,6 +13,8 @@ export const isFulfill = (reply: IlpReply): reply is IlpFulfill => 'fulfillment'
 export interface Credit {
   account: AccountPath;
   amount: bigint;
+  /** An Open Payments incoming payment (its id): its receivedAmount moves in the credit's transaction. */
+  incomingPayment?: string;
 }
 
 /** A packet the local receiver takes, pending its credit. */

@@ -14,6 +14,8 @@ export interface ConnectionTicket {
   pubkey: string | undefined;
   account: AccountPath;
   sharedSecret: Uint8Array;
+  /** The Open Payments incoming payment (its UUID) this credential belongs to, if any. */
+  incomingPayment?: string;
 }
 
 // ilp-protocol-stream's token layout (dist/src/server.js generateAddressAndSecret): a random nonce, then the
@@ -21,12 +23,15 @@ export interface ConnectionTicket {
 const TOKEN_NONCE_LENGTH = 18;
 const NONE = new Uint8Array(0);
 const PUBKEY_TAG = /^[0-9a-f]{64}$/;
+/** An incoming payment's credential: `<pubkey>:<uuid>` (open-payments/); its money credits the pubkey too. */
+const INCOMING_PAYMENT_TAG = /^([0-9a-f]{64}):([0-9a-f-]{36})$/;
 
 /**
  * Stateless STREAM credentials, as ilp-protocol-stream's server makes them: token = AES-256-GCM(serverSecret,
  * nonce ‖ tag), address `<ILP_ADDRESS>.<base64url token>`, sharedSecret = HMAC(HMAC(serverSecret,
  * "ilp_stream_shared_secret"), token). The connection tag is the pubkey to credit (64 lowercase hex, ASCII) or
- * empty for the operator, so an ilp-protocol-stream Server holding the same secret reads our tokens as its own.
+ * empty for the operator, or `<pubkey>:<incoming payment uuid>` for an Open Payments incoming payment, so an
+ * ilp-protocol-stream Server holding the same secret reads our tokens as its own.
  */
 export class StreamCredentials {
   readonly #secret: Uint8Array;
@@ -39,12 +44,17 @@ export class StreamCredentials {
     this.#secret = serverSecret;
   }
 
-  /** A fresh credential (new nonce, so a new connection) paying `pubkey` (lowercase hex) or the operator. */
-  issue(pubkey?: string): StreamCredential {
+  /**
+   * A fresh credential (new nonce, so a new connection) paying `pubkey` (lowercase hex) or the operator; with
+   * `incomingPayment` (a UUID), that incoming payment of `pubkey`.
+   */
+  issue(pubkey?: string, incomingPayment?: string): StreamCredential {
     if (pubkey !== undefined && !PUBKEY_TAG.test(pubkey)) throw new TypeError(`not a lowercase hex pubkey: ${pubkey}`);
+    const tag = incomingPayment === undefined ? pubkey : `${pubkey}:${incomingPayment}`;
+    if (incomingPayment !== undefined && !INCOMING_PAYMENT_TAG.test(tag!)) throw new TypeError(`not an incoming payment id: ${incomingPayment}`);
     const plain = new OerWriter()
       .octets(randomBytes(TOKEN_NONCE_LENGTH))
-      .varOctets(pubkey === undefined ? NONE : Buffer.from(pubkey, 'ascii'))
+      .varOctets(tag === undefined ? NONE : Buffer.from(tag, 'ascii'))
       .varOctets(NONE)
       .varOctets(NONE)
       .toBytes();
@@ -70,9 +80,13 @@ export class StreamCredentials {
     }
     let pubkey: string | undefined;
     let account: AccountPath;
+    let incomingPayment: string | undefined;
+    const paying = INCOMING_PAYMENT_TAG.exec(tag);
     if (tag === '') account = 'equity/owner';
     else if (PUBKEY_TAG.test(tag)) account = balanceAccount((pubkey = tag));
+    else if (paying) [account, pubkey, incomingPayment] = [balanceAccount(paying[1]), paying[1], paying[2]];
     else return undefined;
-    return { pubkey, account, sharedSecret: generateSharedSecretFromToken(this.#secret, new Uint8Array(bytes)) };
+    const sharedSecret = generateSharedSecretFromToken(this.#secret, new Uint8Array(bytes));
+    return { pubkey, account, sharedSecret, ...(incomingPayment ? { incomingPayment } : {}) };
   }
 }

@@ -23,6 +23,8 @@ import { pricesFrom } from '../payments/pricing';
 import { loadServerSecret } from '../payments/server-secret';
 import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
+import { IncomingPayments } from '../open-payments/incoming-payments';
+import { mountOpenPayments } from '../open-payments/routes';
 import { StreamReceiver } from '../payments/stream/receiver';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
@@ -101,6 +103,8 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
     log,
   );
   const credentials = new StreamCredentials(loadServerSecret(db), config.ilpAddress);
+  const incomingPayments = new IncomingPayments(db);
+  connector.setIncomingPayments(incomingPayments);
   const receiver = new StreamReceiver({
     credentials,
     assetCode: config.assetCode,
@@ -116,6 +120,7 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
       maxBufferedTotal: config.streamMaxBufferedTotal,
     },
     admitConnection: streamConnectionsPerPeer(config),
+    incomingPayments,
   });
   connector.setLocalReceiver(receiver);
 
@@ -143,9 +148,9 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
     respond(res, a.statusText, a.headers[0][1], a.body, a.headers.slice(1));
   };
   app.get('/.well-known/pay', spsp);
-  app.get('/pay/:id', spsp);
   app.options('/.well-known/pay', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   app.options('/pay/:id', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
+  const stopOpenPayments = mountOpenPayments({ app, config, db, ledger, committer, credentials, incomingPayments, prices, log });
   const selectOne = db.prepare('SELECT 1').pluck();
   // O(1) per call: unauthenticated, so it must not scan; writes that fail (a full disk) take the database down
   app.get('/health', (res) => {
@@ -178,6 +183,7 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
         draining = true;
         stopPurge();
         stopVanishPurge();
+        stopOpenPayments();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.

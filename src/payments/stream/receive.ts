@@ -27,7 +27,15 @@ export interface AcceptContext extends ReceiverContext {
   readonly prefix: string;
   readonly assetDetails: StreamFrame;
   readonly admitConnection: ((peer: string) => boolean) | undefined;
+  /** Open Payments: whether an incoming payment still takes money (src/open-payments/incoming-payments.ts). */
+  readonly incomingPayments: { takesMoney(id: string): boolean } | undefined;
 }
+
+const CLOSED_PAYMENT: StreamFrame = {
+  type: T.ConnectionClose,
+  errorCode: StreamErrorCode.NoError,
+  errorMessage: 'the incoming payment is completed or expired',
+};
 
 /**
  * The first phase of a Prepare (RFC 29 receiver algorithm, as ilp-protocol-stream answers): decrypted and checked
@@ -68,6 +76,10 @@ export function acceptPacket(ctx: AcceptContext, prepare: IlpPrepare, from: stri
 function answer(ctx: AcceptContext, conn: StreamConnection, prepare: IlpPrepare, packet: StreamPacket): Accepted | IlpReject {
   const reply: StreamFrame[] = [];
   if (conn.closeFrame) return refuse(ctx, conn, packet, prepare.amount, [conn.closeFrame]);
+  // Open Payments: once its incoming payment is completed or expired, a connection takes nothing more.
+  if (conn.incomingPayment !== undefined && !ctx.incomingPayments?.takesMoney(conn.incomingPayment)) {
+    return refuse(ctx, conn, packet, prepare.amount, [CLOSED_PAYMENT]);
+  }
 
   // Connection-level frames that are safe to apply whatever becomes of the packet (the client's test packets,
   // which we reject, are how it tells us its address).
@@ -118,6 +130,7 @@ function answer(ctx: AcceptContext, conn: StreamConnection, prepare: IlpPrepare,
   return {
     account: accepted.account,
     amount: prepare.amount,
+    incomingPayment: accepted.incomingPayment,
     deliver: () => {
       if (prepare.amount > 0n) ctx.connections.promote(accepted);
       return fulfillPacket(ctx, accepted, prepare, packet, opened, reply, fulfillment);

@@ -24,6 +24,8 @@ export interface StreamReceiverOptions {
   limits?: Partial<StreamLimits>;
   /** Whether `peer` may open one more connection without money (the per-IP connection rate, per ILP peer). */
   admitConnection?: (peer: string) => boolean;
+  /** Open Payments: whether an incoming payment still takes money (src/open-payments/incoming-payments.ts). */
+  incomingPayments?: { takesMoney(id: string): boolean };
 }
 
 /**
@@ -74,6 +76,7 @@ export class StreamReceiver implements LocalReceiver {
       prefix: `${options.credentials.ilpAddress}.`,
       assetDetails,
       admitConnection: options.admitConnection,
+      incomingPayments: options.incomingPayments,
     };
   }
 

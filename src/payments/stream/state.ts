@@ -34,6 +34,8 @@ export interface PushState {
 export class StreamConnection {
   readonly pubkey: string | undefined;
   readonly account: AccountPath;
+  /** The Open Payments incoming payment this connection pays (its receivedAmount moves with each credit). */
+  readonly incomingPayment: string | undefined;
   /** HMAC key of `fulfillment = HMAC(key, prepare.data)`, cached so a packet costs one HMAC, not two. */
   readonly fulfillmentKey: Uint8Array;
   readonly streams = new Map<bigint, ClientStream>();
@@ -88,6 +90,7 @@ export class StreamConnection {
   ) {
     this.pubkey = ticket.pubkey;
     this.account = ticket.account;
+    this.incomingPayment = ticket.incomingPayment;
     this.fulfillmentKey = hmacSha256(ticket.sharedSecret, FULFILLMENT_LABEL);
     this.maxStreamId = BigInt(2 * maxOpenStreams);
   }
