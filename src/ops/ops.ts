@@ -7,6 +7,7 @@ import type { Db } from '../storage/database';
 import type { WriteQueue } from '../storage/write-queue';
 import { backupsDir } from './backup/backup-files';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
+import { scheduleOffsite, type OffsiteSchedule } from './backup/offsite-schedule';
 import { Dashboard, dashboardRoutes } from './dashboard/dashboard';
 import { onWarnings } from './logger';
 import { metricsRoute, PeerMetrics } from './metrics';
@@ -30,6 +31,8 @@ export interface OpsParts {
 export interface Ops {
   readonly metrics: PeerMetrics;
   readonly backups: BackupSchedule;
+  /** Off-site backups, when BACKUP_URL is set. */
+  readonly offsite?: OffsiteSchedule;
   readonly dashboard?: Dashboard;
   stop(): Promise<void>;
 }
@@ -52,7 +55,9 @@ export function startOps(p: OpsParts): Ops {
     keep: config.backupKeep,
     log,
   });
-  const sources = { ...p, money, backups: backups.status };
+  const offsite = config.backupUrl ? scheduleOffsite(config, p.databaseFile, p.db, log, p.startedAt) : undefined;
+  if (config.backupUrl && config.backupEncryptionKey === 'none') log.warn({ backupUrl: config.backupUrl }, 'off-site backups are NOT encrypted (BACKUP_ENCRYPTION_KEY=none)');
+  const sources = { ...p, money, backups: backups.status, offsite: offsite?.status };
   const metrics = new PeerMetrics(sources);
   p.relay.observer = metrics.observer;
   metricsRoute(app, metrics, config.metricsToken, (err) => log.error({ err }, 'metrics failed'));
@@ -64,10 +69,12 @@ export function startOps(p: OpsParts): Ops {
   return {
     metrics,
     backups,
+    offsite,
     dashboard,
     async stop() {
       dashboard?.stop();
       await backups.stop();
+      await offsite?.stop();
       unhook();
     },
   };

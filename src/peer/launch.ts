@@ -6,6 +6,8 @@ import { btpRoute } from '../connector/btp-server';
 import { Connector, peerForToken } from '../connector/connector';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { health } from '../ops/health';
+import { offsiteHealth } from '../ops/backup/offsite-schedule';
+import { restoreOnBoot } from '../ops/backup/restore-on-boot';
 import { startOps } from '../ops/ops';
 import { verifier } from '../nostr/verify';
 import { homePage } from '../relay/home-page';
@@ -63,6 +65,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
   const dirWas = privateDir(config.dataDir);
   if (dirWas) tightened(dirWas);
+  // A new lease (no database, BACKUP_URL set) comes back with its data before anything opens the database.
+  await restoreOnBoot(config, databaseFile(config.dataDir), log);
   // Before the database is opened: a second peer on this folder would serve from a database another one owns.
   const unlock = lockDataDir(config.dataDir, 'serve');
   const db = openOrUnlock(databaseFile(config.dataDir), unlock, tightened);
@@ -149,7 +153,9 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
       },
       startedAt,
     );
-    respondJson(res, h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h, CORS_HEADERS);
+    // The bucket's state is a detail beside the status: a storage outage must not get a serving relay restarted.
+    const backup = ops.offsite ? offsiteHealth(ops.offsite.status, config, startedAt) : {};
+    respondJson(res, h.status === 'ok' ? '200 OK' : '503 Service Unavailable', { ...h, ...backup }, CORS_HEADERS);
   });
   app.get('/ready', (res) => {
     const ready = listenSocket !== undefined && !draining;

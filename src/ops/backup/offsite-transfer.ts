@@ -103,6 +103,6 @@ export async function fetchFile(
     if (size !== manifest.bytes) throw new FetchError(`${manifest.name} decrypts to ${size} bytes, its manifest says ${manifest.bytes}`);
   } catch (err) {
     rmSync(dest, { force: true });
-    throw err instanceof FetchError ? err : new FetchError(`${manifest.name}: ${(err as Error).message}`);
+    throw err;
   }
 }
