@@ -102,7 +102,7 @@ export function decryptStream(key: Buffer): Transform {
     } catch {
       throw new BackupCipherError(
         index === 0
-          ? 'the backup cannot be decrypted with BACKUP_ENCRYPTION_KEY (a different key, or the object was altered)'
+          ? 'the backup cannot be decrypted with BACKUP_ENCRYPTION_KEY (a different key, or the object was altered or cut)'
           : `the backup was altered or cut: chunk ${index} fails its authentication`,
       );
     }

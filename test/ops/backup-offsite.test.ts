@@ -1,0 +1,203 @@
+import { S3Client, ListObjectsV2Command, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load';
+import { auditLedger } from '../../src/ledger/audit-ledger';
+import { balanceAccount } from '../../src/ledger/account-paths';
+import { Ledger } from '../../src/ledger/ledger';
+import { offsiteBackupCommand } from '../../src/ops/backup/offsite-commands';
+import { listPublished, type Manifest } from '../../src/ops/backup/offsite-manifest';
+import { restoreOffsite } from '../../src/ops/backup/offsite-restore';
+import { S3Target } from '../../src/ops/backup/s3-target';
+import { startPeer } from '../../src/start';
+import { openDatabase } from '../../src/storage/database';
+import { signer, TestClient } from '../helpers/client';
+
+const PRICE = 10n;
+const KEY = randomBytes(32).toString('hex');
+const root = mkdtempSync(path.join(tmpdir(), 'offsite-test-'));
+let s3: S3rver;
+let endpoint: string;
+let raw: S3Client;
+
+beforeAll(async () => {
+  s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(root, 's3'), configureBuckets: [{ name: 'backups', configs: [] }] });
+  const { port } = await s3.run();
+  endpoint = `http://127.0.0.1:${port}`;
+  raw = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+});
+afterAll(async () => {
+  raw.destroy();
+  await s3.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const env = (prefix: string, more: Record<string, string> = {}) => ({
+  BACKUP_URL: `s3://backups/${prefix}`,
+  BACKUP_S3_ENDPOINT: endpoint,
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  BACKUP_ENCRYPTION_KEY: KEY,
+  BACKUP_OFFSITE_INTERVAL: '0',
+  BACKUP_VERIFY_INTERVAL: '0',
+  BACKUP_LEDGER_INTERVAL: '0',
+  ...more,
+});
+
+/** Balances of every account, to the unit, and the event ids: what must survive the volume. */
+function stateOf(file: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const accounts = db.prepare('SELECT path, debits_posted, credits_posted FROM accounts ORDER BY path').safeIntegers(true).all();
+    const ids = db.prepare('SELECT lower(hex(id)) FROM events ORDER BY id').pluck().all();
+    return { accounts, ids, audit: auditLedger(db) };
+  } finally {
+    db.close();
+  }
+}
+
+async function published(prefix: string): Promise<Manifest[]> {
+  const t = new S3Target(loadConfig(env(prefix)));
+  try {
+    return await listPublished(t);
+  } finally {
+    t.destroy();
+  }
+}
+
+describe('off-site backups through a real S3 server (s3rver)', () => {
+  it('full cycle: events and balances → off-site → volume wiped → a new peer restores on boot, money to the unit', async () => {
+    const dataDir = path.join(root, 'cycle');
+    const settings = env('cycle', { PRICE_BASE: String(PRICE), DATA_DIR: dataDir, RATE_EVENTS_PER_IP: '0', RATE_EVENTS_PER_PUBKEY: '0', BACKUP_LEDGER_INTERVAL: '1' });
+    const peer = await startPeer(settings);
+    const file = path.join(dataDir, 'peer.sqlite');
+    const side = openDatabase(file);
+    const ledger = new Ledger(side);
+    const writers = [signer(), signer()];
+    for (const w of writers) ledger.transfer({ debitAccount: 'assets/settlement', creditAccount: balanceAccount(w.pubkey), amount: 1000n });
+    const c = await TestClient.connect(peer.url);
+    for (let i = 0; i < 20; i++) expect((await c.publish(writers[i % 2].sign({ content: `event ${i}` })))[2]).toBe(true);
+
+    const lines: string[] = [];
+    await offsiteBackupCommand(peer.config, file, '--offsite', (l) => lines.push(l));
+    const full = JSON.parse(lines.at(-1)!) as Manifest;
+    expect(full).toMatchObject({ kind: 'full', events: 20, encryption: 'aes-256-gcm-chunked-v1' });
+
+    // Money moves after the full backup: the ledger snapshot (every 1 s, when the journal grew) carries it.
+    ledger.transfer({ debitAccount: 'assets/settlement', creditAccount: balanceAccount(writers[0].pubkey), amount: 777n });
+    const journalNow = side.prepare('SELECT max(id) FROM journal').pluck().get() as number;
+    const deadline = Date.now() + 15_000;
+    while (!(await published('cycle')).some((m) => m.kind === 'ledger' && m.journalId >= journalNow)) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await c.close();
+    side.close();
+    await peer.stop();
+    const before = stateOf(file);
+    expect(before.ids).toHaveLength(20);
+
+    // The volume is lost.
+    rmSync(dataDir, { recursive: true, force: true });
+    const again = await startPeer(settings);
+    try {
+      const after = stateOf(file);
+      expect(after.ids).toEqual(before.ids);
+      expect(after.accounts).toEqual(before.accounts);
+      expect(after.audit).toBeUndefined();
+      const health = (await (await fetch(`${again.httpUrl}/health`)).json()) as { backup: string };
+      expect(health.backup).toBe('ok');
+      const r = await TestClient.connect(again.url);
+      r.send(['REQ', 's', { kinds: [1] }]);
+      await r.next((m) => m[0] === 'EOSE');
+      expect(r.messages.filter((m) => m[0] === 'EVENT')).toHaveLength(20);
+      await r.close();
+    } finally {
+      await again.stop();
+    }
+    expect(readdirSync(path.join(dataDir, 'offsite-tmp'))).toEqual([]);
+  }, 60_000);
+
+  describe('a backup that is not what was uploaded is refused, and nothing is written to DATA_DIR', () => {
+    const prefix = 'tamper';
+    let manifest: Manifest;
+    let object: Buffer;
+
+    beforeAll(async () => {
+      const peer = await startPeer(env(prefix, { DATA_DIR: path.join(root, 'tamper-src') }));
+      const c = await TestClient.connect(peer.url);
+      const w = signer();
+      for (let i = 0; i < 20; i++) await c.publish(w.sign({ content: `x ${i} ${'y'.repeat(80_000)}` }));
+      await c.close();
+      const lines: string[] = [];
+      await offsiteBackupCommand(peer.config, path.join(peer.config.dataDir, 'peer.sqlite'), '--offsite', (l) => lines.push(l));
+      manifest = JSON.parse(lines.at(-1)!) as Manifest;
+      await peer.stop();
+      const got = await raw.send(new GetObjectCommand({ Bucket: 'backups', Key: `${prefix}/objects/${manifest.name}` }));
+      object = Buffer.from(await got.Body!.transformToByteArray());
+    });
+
+    /** Publishes `body` under a new name with the manifest of the original (and its own hash, when `rehash`). */
+    async function plant(name: string, body: Buffer): Promise<void> {
+      const { createHash } = await import('node:crypto');
+      const m = { ...manifest, name, storedBytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+      await raw.send(new PutObjectCommand({ Bucket: 'backups', Key: `${prefix}/objects/${name}`, Body: body }));
+      await raw.send(new PutObjectCommand({ Bucket: 'backups', Key: `${prefix}/manifests/${name}.json`, Body: JSON.stringify(m) }));
+    }
+
+    async function refused(name: string, key = KEY): Promise<string> {
+      const dataDir = mkdtempSync(path.join(root, 'tamper-dst-'));
+      const config = loadConfig(env(prefix, { DATA_DIR: dataDir, BACKUP_ENCRYPTION_KEY: key }));
+      const err = await restoreOffsite(config, path.join(dataDir, 'peer.sqlite'), `s3://backups/${prefix}/${name}`, () => {}).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      expect(err).toBeDefined();
+      expect(existsSync(path.join(dataDir, 'peer.sqlite'))).toBe(false);
+      expect(readdirSync(dataDir).filter((n) => n !== 'offsite-tmp' && n !== 'peer.lock')).toEqual([]);
+      expect(readdirSync(path.join(dataDir, 'offsite-tmp'))).toEqual([]);
+      return err!;
+    }
+
+    it('restores the original', async () => {
+      const dataDir = mkdtempSync(path.join(root, 'tamper-ok-'));
+      const config = loadConfig(env(prefix, { DATA_DIR: dataDir }));
+      const r = await restoreOffsite(config, path.join(dataDir, 'peer.sqlite'), `s3://backups/${prefix}/${manifest.name}`, () => {});
+      expect(r.events).toBe(20);
+    });
+
+    it('a wrong key', async () => {
+      expect(await refused(manifest.name, randomBytes(32).toString('hex'))).toMatch(/cannot be decrypted with BACKUP_ENCRYPTION_KEY/);
+    });
+
+    it('a flipped byte, even with a manifest that matches it', async () => {
+      const bad = Buffer.from(object);
+      bad[Math.floor(bad.length / 2)] ^= 1;
+      await plant('peer-20200101T000000.000Z.sqlite.enc', bad);
+      expect(await refused('peer-20200101T000000.000Z.sqlite.enc')).toMatch(/altered|cannot be decrypted/);
+    });
+
+    it('a truncated object, cut inside a chunk and between chunks', async () => {
+      await plant('peer-20200102T000000.000Z.sqlite.enc', object.subarray(0, object.length - 100));
+      expect(await refused('peer-20200102T000000.000Z.sqlite.enc')).toMatch(/altered or cut/);
+      // The header and the first chunk only: every tag right, but the last chunk is missing.
+      await plant('peer-20200103T000000.000Z.sqlite.enc', object.subarray(0, 44 + 1024 * 1024 + 16));
+      expect(object.length).toBeGreaterThan(44 + 1024 * 1024 + 16);
+      expect(await refused('peer-20200103T000000.000Z.sqlite.enc')).toMatch(/altered or cut/);
+    });
+
+    it('no objects without a manifest are listed, and the key is nowhere in the bucket', async () => {
+      const all = await raw.send(new ListObjectsV2Command({ Bucket: 'backups' }));
+      for (const o of all.Contents ?? []) {
+        const body = Buffer.from(await (await raw.send(new GetObjectCommand({ Bucket: 'backups', Key: o.Key }))).Body!.transformToByteArray());
+        expect(body.includes(Buffer.from(KEY, 'hex'))).toBe(false);
+        expect(body.includes(Buffer.from(KEY))).toBe(false);
+      }
+    });
+  });
+});
