@@ -1,10 +1,9 @@
-import { S3Client, ListObjectsV2Command, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load';
 import { auditLedger } from '../../src/ledger/audit-ledger';
@@ -17,37 +16,24 @@ import { S3Target } from '../../src/ops/backup/s3-target';
 import { startPeer } from '../../src/start';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';
+import { startS3, type TestS3 } from '../helpers/s3';
 
 const PRICE = 10n;
 const KEY = randomBytes(32).toString('hex');
 const root = mkdtempSync(path.join(tmpdir(), 'offsite-test-'));
-let s3: S3rver;
-let endpoint: string;
+let s3: TestS3;
 let raw: S3Client;
 
 beforeAll(async () => {
-  s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(root, 's3'), configureBuckets: [{ name: 'backups', configs: [] }] });
-  const { port } = await s3.run();
-  endpoint = `http://127.0.0.1:${port}`;
-  raw = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  s3 = await startS3(root);
+  raw = s3.client;
 });
 afterAll(async () => {
-  raw.destroy();
   await s3.close();
   rmSync(root, { recursive: true, force: true });
 });
 
-const env = (prefix: string, more: Record<string, string> = {}) => ({
-  BACKUP_URL: `s3://backups/${prefix}`,
-  BACKUP_S3_ENDPOINT: endpoint,
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  BACKUP_ENCRYPTION_KEY: KEY,
-  BACKUP_OFFSITE_INTERVAL: '0',
-  BACKUP_VERIFY_INTERVAL: '0',
-  BACKUP_LEDGER_INTERVAL: '0',
-  ...more,
-});
+const env = (prefix: string, more: Record<string, string> = {}) => s3.env(prefix, KEY, more);
 
 /** Balances of every account, to the unit, and the event ids: what must survive the volume. */
 function stateOf(file: string) {
