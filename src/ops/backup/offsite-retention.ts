@@ -52,5 +52,8 @@ export async function pruneOffsite(target: S3Target, keepDaily: number, keepMont
     .map((o) => ({ name: o.key.slice(OBJECTS.length), modified: o.modified }))
     .filter((o) => !listed.has(o.name) && (doomed.includes(o.name) || now - o.modified > ORPHAN_MS));
   await target.remove(orphans.map((o) => `${OBJECTS}${o.name}`));
+  // Parts of uploads cut by kill -9 are billed until aborted. Not every S3-compatible service lists them: a
+  // bucket lifecycle rule (AbortIncompleteMultipartUpload, docs/operations.md) covers those.
+  await target.abortUploads(OBJECTS, now - ORPHAN_MS).catch(() => 0);
   return [...new Set([...doomed, ...orphans.map((o) => o.name)])];
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/load';
 import { PRIVATE_DIR_MODE } from '../../storage/private-files';
@@ -27,17 +27,28 @@ export const offsiteKey = (config: OffsiteConfig): BackupKey => config.backupEnc
 /** Where backups are prepared and downloads land before they are checked: on the volume, never in the bucket. */
 const workRoot = (dataDir: string) => path.join(dataDir, 'offsite-tmp');
 
-/** A fresh private folder for one job; `done()` deletes it and everything in it, whatever happened. */
+/**
+ * A fresh private folder for one job, named with this process's pid; `done()` deletes it and everything in it,
+ * whatever happened. Folders of processes that no longer run (kill -9, power loss) are deleted first.
+ */
 export function workDir(dataDir: string, job: string): { dir: string; done(): void } {
   mkdirSync(workRoot(dataDir), { recursive: true, mode: PRIVATE_DIR_MODE });
-  const dir = mkdtempSync(path.join(workRoot(dataDir), `${job}-`));
+  cleanStaleWork(dataDir);
+  const dir = mkdtempSync(path.join(workRoot(dataDir), `${job}-${process.pid}-`));
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Work folders older than this belong to a job that died (kill -9, power loss): the next start deletes them. */
-const STALE_WORK_MS = 6 * 3600 * 1000;
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
 
-export function cleanStaleWork(dataDir: string, now = Date.now()): void {
+/** Deletes the work folders whose process is gone. */
+export function cleanStaleWork(dataDir: string): void {
   let names: string[] = [];
   try {
     names = readdirSync(workRoot(dataDir));
@@ -45,12 +56,8 @@ export function cleanStaleWork(dataDir: string, now = Date.now()): void {
     return;
   }
   for (const n of names) {
-    const dir = path.join(workRoot(dataDir), n);
-    try {
-      if (now - statSync(dir).mtimeMs > STALE_WORK_MS) rmSync(dir, { recursive: true, force: true });
-    } catch {
-      /* gone meanwhile */
-    }
+    const pid = Number(/^[a-z]+-(\d+)-/.exec(n)?.[1]);
+    if (pid && pid !== process.pid && !alive(pid)) rmSync(path.join(workRoot(dataDir), n), { recursive: true, force: true });
   }
 }
 

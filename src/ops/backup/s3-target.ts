@@ -1,6 +1,8 @@
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -139,6 +141,18 @@ export class S3Target {
         }),
       );
     }
+  }
+
+  /** Multipart uploads under `sub` started before `before` and never completed (a process killed mid-upload). */
+  async abortUploads(sub: string, before: number): Promise<number> {
+    const r = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.location.bucket, Prefix: this.key(sub) }));
+    let n = 0;
+    for (const u of r.Uploads ?? []) {
+      if (!u.Key || !u.UploadId || (u.Initiated?.getTime() ?? 0) >= before) continue;
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: u.Key, UploadId: u.UploadId }));
+      n++;
+    }
+    return n;
   }
 
   destroy(): void {
