@@ -16,6 +16,7 @@ import { S3Target } from '../../src/ops/backup/s3-target';
 import { startPeer } from '../../src/start';
 import { openDatabase } from '../../src/storage/database';
 import { signer, TestClient } from '../helpers/client';
+import { namingProblems, parsePrometheus } from '../helpers/prometheus';
 import { startS3, type TestS3 } from '../helpers/s3';
 
 const PRICE = 10n;
@@ -186,4 +187,52 @@ describe('off-site backups through a real S3 server (s3rver)', () => {
       }
     });
   });
+
+  it('the weekly restore test: its result in /metrics, /health and the dashboard; a damaged newest backup fails it', async () => {
+    const prefix = 'verify';
+    const auth = `Basic ${Buffer.from('op:secret-password').toString('base64')}`;
+    const peer = await startPeer(env(prefix, { BACKUP_OFFSITE_INTERVAL: '1h', BACKUP_VERIFY_INTERVAL: '1', DASHBOARD_USER: 'op', DASHBOARD_PASSWORD: 'secret-password' }));
+    try {
+      const c = await TestClient.connect(peer.url);
+      const w = signer();
+      for (let i = 0; i < 3; i++) await c.publish(w.sign({ content: `verify ${i}` }));
+      await c.close();
+      const metrics = async () => parsePrometheus(await (await fetch(`${peer.httpUrl}/metrics`)).text());
+      const value = async (name: string) => (await metrics()).get(name)?.samples[0]?.value;
+      const summary = async () => ((await (await fetch(`${peer.httpUrl}/dashboard/api/summary`, { headers: { authorization: auth } })).json()) as { offsite: any }).offsite;
+      const deadline = Date.now() + 30_000;
+      // The bucket was empty: the full backup runs at once, the restore test a second later.
+      while ((await value('peer_offsite_verify_ok')) !== 1) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const s = await summary();
+      expect(s).toMatchObject({ url: `s3://backups/${prefix}`, encrypted: true, status: 'ok', verify: { result: { ok: true } } });
+      expect(s.verify.result.events).toBeGreaterThanOrEqual(0);
+      expect(await value('peer_offsite_backup_newest_timestamp_seconds')).toBeGreaterThan(0);
+      const families = await metrics();
+      for (const name of ['peer_offsite_backups_total', 'peer_offsite_backup_last_success_timestamp_seconds', 'peer_offsite_backup_last_size_bytes', 'peer_offsite_verify_events']) {
+        expect(families.has(name)).toBe(true);
+        expect(namingProblems(families.get(name)!)).toEqual([]);
+      }
+      expect(((await (await fetch(`${peer.httpUrl}/health`)).json()) as { backup: string }).backup).toBe('ok');
+
+      // A newer "backup" whose object is not what its manifest says: the next restore test fails, and says so.
+      const [newest] = (await published(prefix)).filter((m) => m.kind === 'full');
+      const name = 'peer-29990101T000000.000Z.sqlite.enc';
+      await raw.send(new PutObjectCommand({ Bucket: 'backups', Key: `${prefix}/objects/${name}`, Body: randomBytes(5000) }));
+      await raw.send(new PutObjectCommand({ Bucket: 'backups', Key: `${prefix}/manifests/${name}.json`, Body: JSON.stringify({ ...newest, name, snapshotAt: '2999-01-01T00:00:00.000Z' }) }));
+      while ((await value('peer_offsite_verify_ok')) !== 0) {
+        expect(Date.now()).toBeLessThan(deadline + 30_000);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const failed = await summary();
+      expect(failed.status).toBe('degraded');
+      expect(failed.verify.result).toMatchObject({ ok: false, name: null });
+      const health = (await (await fetch(`${peer.httpUrl}/health`)).json()) as { status: string; backup: string };
+      expect(health).toMatchObject({ status: 'ok', backup: 'degraded' });
+    } finally {
+      await peer.stop();
+    }
+  }, 90_000);
 });

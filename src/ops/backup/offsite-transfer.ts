@@ -103,6 +103,8 @@ export async function fetchFile(
     if (size !== manifest.bytes) throw new FetchError(`${manifest.name} decrypts to ${size} bytes, its manifest says ${manifest.bytes}`);
   } catch (err) {
     rmSync(dest, { force: true });
+    // Name the backup that failed, keeping the error's class (the boot restore tells lasting failures by it).
+    if (err instanceof Error && !err.message.startsWith(manifest.name)) err.message = `${manifest.name}: ${err.message}`;
     throw err;
   }
 }

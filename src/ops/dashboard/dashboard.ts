@@ -12,6 +12,7 @@ import { TokenBuckets } from '../../relay/policies/token-buckets';
 import type { Db } from '../../storage/database';
 import { VERSION } from '../../version';
 import { listBackups } from '../backup/backup-files';
+import { offsiteSummary } from '../backup/offsite-summary';
 import type { MetricSources, PeerMetrics } from '../metrics';
 import type { RecentErrors } from '../recent-errors';
 import { basicAuthChecker } from './basic-auth';
@@ -194,6 +195,7 @@ export class Dashboard {
           .reverse()
           .map((b) => ({ name: b.name, bytes: b.bytes, at: new Date(b.at).toISOString() })),
       },
+      offsite: this.s.offsite ? offsiteSummary(this.s.offsite, config, this.s.startedAt) : null,
     };
   }
 }
