@@ -11,8 +11,8 @@ const SEALED = CHUNK + 16;
 
 async function collect(input: Buffer[], transform: NodeJS.ReadWriteStream): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(Readable.from(input), transform, async (source: AsyncIterable<Buffer>) => {
-    for await (const c of source) out.push(c);
+  await pipeline(Readable.from(input), transform, async (source: AsyncIterable<string | Buffer>) => {
+    for await (const c of source) out.push(Buffer.from(c));
   });
   return Buffer.concat(out);
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,5 +137,12 @@ describe('off-site backups of the bundled peer', () => {
     expect(m.events).toBe(250);
     expect((await published('killed')).map((x) => x.name)).toEqual([m.name]);
     expect(readdirSync(path.join(dataDir, 'offsite-tmp'))).toEqual([]);
+
+    // backup --list: the local ones (none here), then the off-site ones, newest first, and the latter as JSON
+    const list = spawnSync(process.execPath, [app, 'backup', '--list'], { env, encoding: 'utf8' });
+    expect(list.status).toBe(0);
+    const lines = list.stdout.trim().split('\n');
+    expect(lines).toContain(`s3://backups/killed/${m.name}  full  ${(m.storedBytes / 1024 / 1024).toFixed(1)} MiB  ${lines.find((l) => l.includes(m.name))!.split('  ')[3]}  (${m.snapshotAt})`);
+    expect(JSON.parse(lines.at(-1)!)).toEqual([{ url: `s3://backups/killed/${m.name}`, kind: 'full', bytes: m.storedBytes, at: m.snapshotAt }]);
   }, 120_000);
 });

@@ -158,6 +158,18 @@ describe('off-site backups through a real S3 server (s3rver)', () => {
       expect(r.events).toBe(20);
     });
 
+    it('restore refuses before downloading while a peer serves from the folder', async () => {
+      const dataDir = path.join(root, 'tamper-src');
+      const peer = await startPeer(env(prefix, { DATA_DIR: dataDir }));
+      try {
+        const err = await restoreOffsite(loadConfig(env(prefix, { DATA_DIR: dataDir })), path.join(dataDir, 'peer.sqlite'), 'latest', () => {}).catch((e: Error) => e);
+        expect((err as Error).message).toMatch(/is serving from .*stop it first/);
+        expect(readdirSync(path.join(dataDir, 'offsite-tmp'))).toEqual([]);
+      } finally {
+        await peer.stop();
+      }
+    });
+
     it('a wrong key', async () => {
       expect(await refused(manifest.name, randomBytes(32).toString('hex'))).toMatch(/cannot be decrypted with BACKUP_ENCRYPTION_KEY/);
     });

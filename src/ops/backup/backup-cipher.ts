@@ -91,6 +91,12 @@ export function decryptStream(key: Buffer): Transform {
   let chunkBytes = 0;
   let index = 0;
   let buf: Buffer = Buffer.alloc(0);
+  let pieces: Buffer[] = [];
+  let piecesBytes = 0;
+  const join = () => {
+    buf = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+    pieces = [buf];
+  };
   const open = (sealed: Buffer, last: boolean): Buffer => {
     const d = createDecipheriv('aes-256-gcm', k, nonce(index, last));
     d.setAAD(header!);
@@ -116,21 +122,30 @@ export function decryptStream(key: Buffer): Transform {
     header = Buffer.from(h);
     k = fileKey(key, header.subarray(12, 44));
     buf = buf.subarray(HEADER_BYTES);
+    pieces = [buf];
+    piecesBytes = buf.length;
   };
   return new Transform({
     transform(data: Buffer, _enc, done: TransformCallback) {
       try {
-        buf = buf.length === 0 ? data : Buffer.concat([buf, data]);
+        // Pieces are joined only once a whole chunk may be there: no copying of a megabyte per network packet.
+        pieces.push(data);
+        piecesBytes += data.length;
         if (!header) {
-          if (buf.length < HEADER_BYTES) return done();
+          if (piecesBytes < HEADER_BYTES) return done();
+          join();
           readHeader();
         }
         const sealedBytes = chunkBytes + TAG_BYTES;
+        if (piecesBytes <= sealedBytes) return done();
+        join();
         // Strictly more than one sealed chunk: the one at the front is then known not to be the last.
         while (buf.length > sealedBytes) {
           this.push(open(buf.subarray(0, sealedBytes), false));
           buf = buf.subarray(sealedBytes);
         }
+        pieces = [buf];
+        piecesBytes = buf.length;
         done();
       } catch (err) {
         done(err as Error);
@@ -138,6 +153,7 @@ export function decryptStream(key: Buffer): Transform {
     },
     flush(done: TransformCallback) {
       try {
+        join();
         if (!header) throw new BackupCipherError(`the backup is cut: ${buf.length} bytes, shorter than its header`);
         if (buf.length < TAG_BYTES) throw new BackupCipherError('the backup is cut: its last chunk is missing');
         this.push(open(buf, true));
