@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +127,42 @@ describe('faults', () => {
     expect(m.events).toBe(250);
     expect((await listPublished(target)).map((x) => x.name)).toEqual([m.name]);
     target.destroy();
+  }, 60_000);
+
+  it('boot restore: /ready answers 503 (and /health "restoring") until the restore is done; an unreachable bucket is retried', async () => {
+    const source = loadConfig(s3.env('boot', KEY, { DATA_DIR: peer.config.dataDir }));
+    const target = new S3Target(source);
+    await shipFull(source, path.join(peer.config.dataDir, 'peer.sqlite'), target);
+    target.destroy();
+    await s3.stop();
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const dataDir = path.join(root, 'boot');
+    const starting = startPeer({ ...s3.env('boot', KEY, { DATA_DIR: dataDir }), PORT: String(port) });
+    const get = (route: string) => fetch(`http://127.0.0.1:${port}${route}`).then(async (r) => ({ status: r.status, body: await r.json() }), () => undefined);
+    const deadline = Date.now() + 10_000;
+    let ready;
+    while (!(ready = await get('/ready'))) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ready).toEqual({ status: 503, body: { ready: false, restoring: true } });
+    expect(await get('/health')).toMatchObject({ status: 200, body: { status: 'ok', backup: 'restoring' } });
+    expect(existsSync(path.join(dataDir, 'peer.sqlite'))).toBe(false);
+    await s3.start();
+    const restored = await starting;
+    try {
+      expect(await get('/ready')).toEqual({ status: 200, body: { ready: true } });
+      const r = await TestClient.connect(restored.url);
+      expect((await r.req('all', { kinds: [1], limit: 1000 })).events).toHaveLength(250);
+      await r.close();
+    } finally {
+      await restored.stop();
+    }
   }, 60_000);
 
   it('the storage service down: the relay keeps serving, /health says backup "degraded" (status ok), then recovers', async () => {
