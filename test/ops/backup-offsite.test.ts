@@ -110,6 +110,28 @@ describe('off-site backups through a real S3 server (s3rver)', () => {
     expect(readdirSync(path.join(dataDir, 'offsite-tmp'))).toEqual([]);
   }, 60_000);
 
+  it('a stopping peer ships the money moved since its last ledger snapshot (SIGTERM before a lease closes)', async () => {
+    const dataDir = path.join(root, 'final');
+    const settings = env('final', { DATA_DIR: dataDir, BACKUP_LEDGER_INTERVAL: '1h' });
+    const peer = await startPeer(settings);
+    const file = path.join(dataDir, 'peer.sqlite');
+    await offsiteBackupCommand(peer.config, file, '--offsite', () => {});
+    const side = openDatabase(file);
+    const payer = signer();
+    new Ledger(side).transfer({ debitAccount: 'assets/settlement', creditAccount: balanceAccount(payer.pubkey), amount: 4242n });
+    side.close();
+    await peer.stop();
+    const before = stateOf(file);
+    expect((await published('final')).some((m) => m.kind === 'ledger')).toBe(true);
+    rmSync(dataDir, { recursive: true, force: true });
+    const again = await startPeer(settings);
+    try {
+      expect(stateOf(file).accounts).toEqual(before.accounts);
+    } finally {
+      await again.stop();
+    }
+  }, 60_000);
+
   describe('a backup that is not what was uploaded is refused, and nothing is written to DATA_DIR', () => {
     const prefix = 'tamper';
     let manifest: Manifest;

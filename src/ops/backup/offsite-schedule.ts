@@ -40,6 +40,8 @@ export interface OffsiteSchedule {
 /** The first retry waits this long, then twice as long each time, up to the job's interval. */
 const FIRST_RETRY_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The last ledger snapshot at stop may take this long of the 10 s a stop has (SIGTERM), then it is cancelled. */
+const FINAL_LEDGER_MS = 4000;
 
 /** Degraded: a job is failing, the last verification failed, or the newest copy is older than twice the interval. */
 export function offsiteHealth(s: OffsiteStatus, config: Pick<Config, 'backupOffsiteInterval'>, startedAt: number, now = Date.now()) {
@@ -216,6 +218,12 @@ export function scheduleOffsite(config: Config, database: string, db: Db, log: L
     status,
     runNow: (job) => enqueue(job),
     async stop() {
+      // A closing lease takes the volume with it: money moved since the last snapshot goes out first, within a bound.
+      if (intervals.ledger > 0 && !abort.signal.aborted) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([enqueue('ledger'), new Promise((r) => (timer = setTimeout(r, FINAL_LEDGER_MS)))]);
+        clearTimeout(timer);
+      }
       abort.abort();
       for (const t of timers.values()) clearTimeout(t);
       await beginning;
