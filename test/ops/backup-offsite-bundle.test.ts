@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'offsite-bundle-'));
 const app = path.join(dir, 'app', 'peer.js');
 const KEY = randomBytes(32).toString('base64');
 const TOKEN = 'offsite-wallet-token-0123';
+const execFileAsync = promisify(execFile);
 let s3: TestS3;
 
 beforeAll(async () => {
@@ -139,8 +141,8 @@ describe('off-site backups of the bundled peer', () => {
     expect(readdirSync(path.join(dataDir, 'offsite-tmp'))).toEqual([]);
 
     // backup --list: the local ones (none here), then the off-site ones, newest first, and the latter as JSON
-    const list = spawnSync(process.execPath, [app, 'backup', '--list'], { env, encoding: 'utf8' });
-    expect(list.status).toBe(0);
+    // not spawnSync: the S3 server runs in this process and must keep answering
+    const list = await execFileAsync(process.execPath, [app, 'backup', '--list'], { env, encoding: 'utf8' });
     const lines = list.stdout.trim().split('\n');
     expect(lines).toContain(`s3://backups/killed/${m.name}  full  ${(m.storedBytes / 1024 / 1024).toFixed(1)} MiB  ${lines.find((l) => l.includes(m.name))!.split('  ')[3]}  (${m.snapshotAt})`);
     expect(JSON.parse(lines.at(-1)!)).toEqual([{ url: `s3://backups/killed/${m.name}`, kind: 'full', bytes: m.storedBytes, at: m.snapshotAt }]);
