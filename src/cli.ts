@@ -12,10 +12,18 @@ commands:
   migrate       apply database migrations and exit
   backup [path] online backup of the database while the peer serves, checked with
                 integrity_check; path is a file or a folder (default DATA_DIR/backups)
-  backup --list the backups in DATA_DIR/backups, newest first, with sizes and ages
+  backup --list the backups in DATA_DIR/backups and in BACKUP_URL, newest first, with
+                sizes and ages
+  backup --offsite
+                the whole database to BACKUP_URL now (encrypted, streamed), then the
+                off-site retention; --ledger: the money tables only; --verify: the
+                restore test of the newest off-site backup
   restore <path>
                 replace the database with a backup after checking it; the peer must be
                 stopped; the old database is kept as peer.sqlite.before-restore-<time>
+  restore --latest | restore s3://bucket/prefix/<name>
+                download, decrypt and check an off-site backup (--latest: the newest,
+                with the newer money snapshot), then restore it as above
   config        print the effective settings (secrets masked) and exit
   settlement deploy|status|close [--chain base|cronos]
                 payment channels on an EVM chain: deploy the contract, list our
@@ -93,8 +101,16 @@ async function main(argv: string[]): Promise<void> {
       const database = databaseFile(config.dataDir);
       const print = (line: string) => console.log(line);
       if (command === 'backup' && argv[1] === '--list') {
-        const { listBackupsCommand } = await import('./ops/backup/list-backups');
-        return listBackupsCommand(config.dataDir, print);
+        const { age, listBackupsCommand } = await import('./ops/backup/list-backups');
+        listBackupsCommand(config.dataDir, print);
+        if (!config.backupUrl) return;
+        const { listOffsite } = await import('./ops/backup/offsite-commands');
+        return print(JSON.stringify(await listOffsite(config, print, age)));
+      }
+      const offsite = command === 'backup' ? ['--offsite', '--ledger', '--verify'].includes(argv[1]) : argv[1] === '--latest' || argv[1]?.startsWith('s3://');
+      if (offsite) {
+        const { offsiteBackupCommand, offsiteRestoreCommand } = await import('./ops/backup/offsite-commands');
+        return command === 'backup' ? offsiteBackupCommand(config, database, argv[1], print) : offsiteRestoreCommand(config, database, argv[1], print);
       }
       if (command === 'backup') return backupCommand(database, config.dataDir, argv[1], print);
       return restoreCommand(database, argv[1], print);

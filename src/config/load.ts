@@ -24,6 +24,9 @@ export function loadConfig(env: ConfigInput | NodeJS.ProcessEnv = process.env): 
   if (!!out.dashboardUser !== !!out.dashboardPassword) {
     throw new ConfigError('DASHBOARD_USER and DASHBOARD_PASSWORD must be set together (or both left empty)');
   }
+  if (out.backupUrl && out.backupEncryptionKey === undefined) {
+    throw new ConfigError('BACKUP_URL is set but BACKUP_ENCRYPTION_KEY is not: give 32 bytes as 64 hex characters (openssl rand -hex 32), or none to upload unencrypted');
+  }
   return Object.freeze(out) as Config;
 }
 

@@ -95,6 +95,37 @@ const duration: Parser<number> = (raw) => {
   return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
 };
 
+/** `s3://bucket` or `s3://bucket/prefix`, or empty (off). */
+const backupUrl: Parser<string> = (raw) => {
+  if (raw === '') return raw;
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[^\s]*)?$/.exec(raw.trim());
+  return m ? raw.trim().replace(/\/+$/, '') : fail('expected s3://bucket or s3://bucket/prefix (a bucket name of 3-63 lowercase letters, digits, dots and hyphens)');
+};
+
+const httpUrlOrEmpty: Parser<string> = (raw) => {
+  if (raw === '') return raw;
+  try {
+    const u = new URL(raw);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return raw.replace(/\/$/, '');
+  } catch {
+    /* fall through to the error */
+  }
+  return fail('expected an http:// or https:// URL such as https://s3.us-west-004.backblazeb2.com');
+};
+
+/** The backup key as 32 bytes, `'none'` (the operator's explicit opt-out of encryption), or undefined (unset). */
+const backupKey: Parser<Buffer | 'none' | undefined> = (raw) => {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  if (text === 'none') return 'none';
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(text) || /^[A-Za-z0-9_-]{43}$/.test(text)) {
+    const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+    if (key.length === 32) return key;
+  }
+  return fail('expected 32 bytes as 64 hex characters or base64 (openssl rand -hex 32), or none to upload unencrypted');
+};
+
 const priceKinds: Parser<Map<number, bigint>> = (raw) => {
   let parsed: unknown;
   try {
@@ -423,6 +454,48 @@ export const settings = {
     parse: duration,
   },
   backupKeep: { env: 'BACKUP_KEEP', default: '7', description: 'scheduled backups kept in DATA_DIR/backups (the oldest go first)', parse: int(1, 10_000) },
+  // Off-site backups (src/ops/backup/offsite-*.ts): encrypted copies in an S3-compatible bucket, restored at boot.
+  backupUrl: {
+    env: 'BACKUP_URL',
+    default: '',
+    description: 'off-site backups to s3://bucket/prefix on any S3-compatible service (empty: off); an empty DATA_DIR is restored from the newest one at boot',
+    parse: backupUrl,
+  },
+  backupS3Endpoint: {
+    env: 'BACKUP_S3_ENDPOINT',
+    default: '',
+    description: 'S3 endpoint URL for a service other than AWS (Backblaze B2, Cloudflare R2, MinIO); requests then use path-style addressing',
+    parse: httpUrlOrEmpty,
+  },
+  awsAccessKeyId: { env: 'AWS_ACCESS_KEY_ID', default: '', description: 'S3 access key id for BACKUP_URL (empty: the AWS SDK looks elsewhere, e.g. an instance role)', parse: str },
+  awsSecretAccessKey: { env: 'AWS_SECRET_ACCESS_KEY', default: '', description: 'S3 secret access key for BACKUP_URL', parse: str },
+  awsRegion: { env: 'AWS_REGION', default: 'us-east-1', description: 'S3 region for BACKUP_URL (auto for Cloudflare R2)', parse: str },
+  backupEncryptionKey: {
+    env: 'BACKUP_ENCRYPTION_KEY',
+    default: '',
+    description: 'required with BACKUP_URL: 32 bytes as 64 hex characters or base64 (openssl rand -hex 32); backups are encrypted with it before upload; none: upload unencrypted (logged at every start). Keep a copy outside the relay: without it no backup can be restored',
+    parse: backupKey,
+  },
+  backupOffsiteInterval: {
+    env: 'BACKUP_OFFSITE_INTERVAL',
+    default: '1h',
+    description: 'time between off-site backups of the whole database (events included): seconds or 30m, 6h, 1d (0 or off: none)',
+    parse: duration,
+  },
+  backupLedgerInterval: {
+    env: 'BACKUP_LEDGER_INTERVAL',
+    default: '60',
+    description: 'time between off-site snapshots of the money tables (ledger, balances, secrets), taken only when money moved: at most this much money history is lost with the volume (0 or off: none)',
+    parse: duration,
+  },
+  backupKeepDaily: { env: 'BACKUP_KEEP_DAILY', default: '7', description: 'off-site: the newest backup of each of this many last days is kept', parse: int(1, 10_000) },
+  backupKeepMonthly: { env: 'BACKUP_KEEP_MONTHLY', default: '12', description: 'off-site: the newest backup of each of this many last months is kept', parse: int(0, 10_000) },
+  backupVerifyInterval: {
+    env: 'BACKUP_VERIFY_INTERVAL',
+    default: '7d',
+    description: 'time between restore tests of the newest off-site backup into a temporary folder (integrity_check, ledger sums to zero, events counted) (0 or off: none)',
+    parse: duration,
+  },
   maxMessageBytes: {
     env: 'MAX_MESSAGE_BYTES',
     default: '262144',

@@ -9,6 +9,7 @@ import type { Refusal, RefusalPrefix } from '../relay/refusal';
 import type { DurableWriter } from '../storage/durable-writer';
 import { VERSION } from '../version';
 import type { BackupStatus } from './backup/schedule-backups';
+import type { OffsiteStatus } from './backup/offsite-schedule';
 import { MAX_PENDING_CHECKS } from '../nostr/verify';
 import { bearerChecker } from './bearer-token';
 import { LatencyHistogram } from './latency-histogram';
@@ -26,6 +27,8 @@ export interface MetricSources {
   money: LedgerViews;
   databaseFile: string;
   backups: BackupStatus;
+  /** Off-site backups, when BACKUP_URL is set. */
+  offsite?: OffsiteStatus;
 }
 
 /**
@@ -235,6 +238,41 @@ export class PeerMetrics {
       b.last ? b.last.at / 1000 : 0,
     );
     gauge('peer_backup_last_size_bytes', 'Size of the last successful scheduled backup.', () => b.last?.bytes ?? 0);
+
+    const o = s.offsite;
+    if (o) {
+      const jobs = ['full', 'ledger', 'verify'] as const;
+      new Counter({
+        name: 'peer_offsite_backups_total',
+        help: 'Off-site jobs attempted since start, by job (full: whole database, ledger: money tables, verify: restore test) and result.',
+        labelNames: ['job', 'result'],
+        registers,
+        collect() {
+          this.reset();
+          for (const job of jobs) {
+            this.inc({ job, result: 'success' }, o[job].successes);
+            this.inc({ job, result: 'failure' }, o[job].failures);
+          }
+        },
+      });
+      new Gauge({
+        name: 'peer_offsite_backup_last_success_timestamp_seconds',
+        help: 'When each off-site job last succeeded (unix time; 0: not since start).',
+        labelNames: ['job'],
+        registers,
+        collect() {
+          for (const job of jobs) this.set({ job }, (o[job].last?.at ?? (job === 'verify' && o.verify.result?.ok ? o.verify.result.at : 0)) / 1000);
+        },
+      });
+      gauge('peer_offsite_backup_newest_timestamp_seconds', 'Snapshot time of the newest backup in BACKUP_URL, either kind (unix time; 0: none known).', () =>
+        (o.lastGoodAt ?? 0) / 1000,
+      );
+      gauge('peer_offsite_backup_last_size_bytes', 'Stored (encrypted) size of the last whole-database backup shipped since start.', () => o.full.last?.storedBytes ?? 0);
+      gauge('peer_offsite_verify_ok', 'The last restore test of the newest off-site backup: 1 passed, 0 failed, -1 none since start.', () =>
+        o.verify.result === undefined ? -1 : o.verify.result.ok ? 1 : 0,
+      );
+      gauge('peer_offsite_verify_events', 'Events counted in the backup by the last restore test that passed.', () => o.verify.result?.events ?? 0);
+    }
   }
 
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;

@@ -4,9 +4,11 @@ import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
 import type { LedgerViews } from '../ledger/views';
 import type { Relay } from '../relay/relay';
+import type { Db } from '../storage/database';
 import type { DurableWriter } from '../storage/durable-writer';
 import { backupsDir } from './backup/backup-files';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
+import { scheduleOffsite, type OffsiteSchedule } from './backup/offsite-schedule';
 import { Dashboard, dashboardRoutes } from './dashboard/dashboard';
 import type { Economics } from './economics';
 import { onWarnings } from './logger';
@@ -18,6 +20,8 @@ export interface OpsParts {
   log: Logger;
   app: TemplatedApp;
   databaseFile: string;
+  /** Read by the off-site backups: whether money moved since the last ledger snapshot. */
+  db: Db;
   relay: Relay;
   connections(): number;
   writer: DurableWriter;
@@ -33,6 +37,8 @@ export interface OpsParts {
 export interface Ops {
   readonly metrics: PeerMetrics;
   readonly backups: BackupSchedule;
+  /** Off-site backups, when BACKUP_URL is set. */
+  readonly offsite?: OffsiteSchedule;
   readonly dashboard?: Dashboard;
   stop(): Promise<void>;
 }
@@ -54,7 +60,9 @@ export function startOps(p: OpsParts): Ops {
     keep: config.backupKeep,
     log,
   });
-  const sources = { ...p, backups: backups.status };
+  const offsite = config.backupUrl ? scheduleOffsite(config, p.databaseFile, p.db, log, p.startedAt) : undefined;
+  if (config.backupUrl && config.backupEncryptionKey === 'none') log.warn({ backupUrl: config.backupUrl }, 'off-site backups are NOT encrypted (BACKUP_ENCRYPTION_KEY=none)');
+  const sources = { ...p, backups: backups.status, offsite: offsite?.status };
   const metrics = new PeerMetrics(sources);
   p.relay.observer = metrics.observer;
   metricsRoute(app, metrics, config.metricsToken, (err) => log.error({ err }, 'metrics failed'));
@@ -66,10 +74,12 @@ export function startOps(p: OpsParts): Ops {
   return {
     metrics,
     backups,
+    offsite,
     dashboard,
     async stop() {
       dashboard?.stop();
       await backups.stop();
+      await offsite?.stop();
       unhook();
     },
   };

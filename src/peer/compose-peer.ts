@@ -8,6 +8,8 @@ import { httpLinkRoute } from '../connector/http-link-server';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { Economics } from '../ops/economics';
 import { health } from '../ops/health';
+import { offsiteHealth } from '../ops/backup/offsite-schedule';
+import { restoreOnBoot } from '../ops/backup/restore-on-boot';
 import { startOps } from '../ops/ops';
 import { verifier } from '../nostr/verify';
 import { homePage } from '../relay/home-page';
@@ -67,6 +69,8 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
       : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
   const dirWas = privateDir(config.dataDir);
   if (dirWas) tightened(dirWas);
+  // A new lease (no database, BACKUP_URL set) comes back with its data before anything opens the database.
+  await restoreOnBoot(config, databaseFile(config.dataDir), log);
   // Before the database is opened: a second peer on this folder would serve from a database another one owns.
   const unlock = lockDataDir(config.dataDir, 'serve');
   const db = openOrUnlock(databaseFile(config.dataDir), unlock, tightened);
@@ -162,14 +166,16 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
       },
       startedAt,
     );
-    respondJson(res, h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h, CORS_HEADERS);
+    // The bucket's state is a detail beside the status: a storage outage must not get a serving relay restarted.
+    const backup = ops.offsite ? offsiteHealth(ops.offsite.status, config, startedAt) : {};
+    respondJson(res, h.status === 'ok' ? '200 OK' : '503 Service Unavailable', { ...h, ...backup }, CORS_HEADERS);
   });
   app.get('/ready', (res) => {
     const ready = listenSocket !== undefined && !draining;
     respondJson(res, ready ? '200 OK' : '503 Service Unavailable', { ready });
   });
   const ops = startOps({
-    config, log, app, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer,
+    config, log, app, databaseFile: databaseFile(config.dataDir), db, relay, connections: () => ws.connections.size, writer,
     checkpoints: () => checkpointer.runs, connector, startedAt, money, economics,
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));

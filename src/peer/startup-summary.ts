@@ -29,6 +29,9 @@ export function startupSummary(config: Config, prices: Prices, port: number, ver
     peers: config.ilpPeers.map((p) => `${p.id} (${'http' in p && p.http ? 'ilp-over-http' : 'btp'})`),
     dashboard: config.dashboardUser && config.dashboardPassword ? '/dashboard' : 'off',
     backups: config.backupInterval > 0 ? `every ${duration(config.backupInterval)} into ${config.dataDir}/backups, keeping ${config.backupKeep}` : 'off',
+    offsite: config.backupUrl
+      ? `${config.backupUrl}${config.backupEncryptionKey === 'none' ? ' UNENCRYPTED' : ''}: database every ${duration(config.backupOffsiteInterval)}, money every ${duration(config.backupLedgerInterval)} when it moved`
+      : 'off',
     verifier,
   };
 }

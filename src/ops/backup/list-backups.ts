@@ -5,7 +5,7 @@ type Print = (line: string) => void;
 const MiB = 1024 * 1024;
 
 /** 90 → "1m", 7200 → "2h", 200000 → "2d": enough to tell backups apart at a glance. */
-function age(ms: number): string {
+export function age(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;

@@ -11,6 +11,7 @@ import { clientIp } from '../../http/client-ip';
 import { TokenBuckets } from '../../http/token-buckets';
 import { VERSION } from '../../version';
 import { listBackups } from '../backup/backup-files';
+import { offsiteSummary } from '../backup/offsite-summary';
 import type { Economics } from '../economics';
 import type { MetricSources, PeerMetrics } from '../metrics';
 import type { RecentErrors } from '../recent-errors';
@@ -201,6 +202,7 @@ export class Dashboard {
           .reverse()
           .map((b) => ({ name: b.name, bytes: b.bytes, at: new Date(b.at).toISOString() })),
       },
+      offsite: this.s.offsite ? offsiteSummary(this.s.offsite, config, this.s.startedAt) : null,
     };
   }
 }

@@ -363,6 +363,23 @@
     $('backups').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     $('backup-files').replaceChildren(...b.files.slice(0, 10).map((f) => h('li', {}, h('span', {}, f.name), h('span', {}, bytes(f.bytes)))));
 
+    // Off-site backups (BACKUP_URL): how fresh the newest copy is, and the last restore test.
+    const o = d.offsite;
+    const when = (t) => (t ? new Date(t).toLocaleString() : 'none yet');
+    const off = !o
+      ? [['state', 'off (BACKUP_URL is empty): the data lives only on this volume']]
+      : [
+          ['where', `${o.url}${o.encrypted ? '' : ' · NOT encrypted'}`],
+          ['newest', o.newestAt ? `${when(o.newestAt)} · ${duration(o.ageSeconds)} ago` : 'none yet'],
+          ['database', o.full.last ? `${when(o.full.last.at)} · ${bytes(o.full.last.bytes)}` : `next ${when(o.full.nextAt)}`],
+          ['money', o.ledger.last ? when(o.ledger.last.at) : 'no snapshot since start'],
+          ['restore test', o.verify.result ? `${when(o.verify.result.at)} · ${o.verify.result.ok ? `passed, ${int(o.verify.result.events)} events` : `FAILED: ${o.verify.result.message}`}` : `next ${when(o.verify.nextAt)}`],
+          ...[o.full, o.ledger].filter((j) => j.lastFailure).map((j) => ['failed', `${when(j.lastFailure.at)}: ${j.lastFailure.message}`]),
+        ];
+    text('offsite-status', o ? o.status : '');
+    $('offsite-status').classList.toggle('bad', o?.status === 'degraded');
+    $('offsite').replaceChildren(...off.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+
     // Failed dashboard logins.
     const fl = d.failedLogins;
     text('logins-total', fl.total === 0 ? 'none since start' : `${int(fl.total)} since start`);
