@@ -22,6 +22,8 @@ commands:
   restore <path>
                 replace the database with a backup after checking it; the peer must be
                 stopped; the old database is kept as peer.sqlite.before-restore-<time>
+  settlement record --peer <id> (--received <n> | --paid <n>) --reference <text>
+                record a settlement made outside the network (see docs/settlement.md)
   config        print the effective settings (secrets masked) and exit
   version       print the version (also --version, -v)
   --help        this text (also -h)
@@ -101,6 +103,17 @@ async function main(argv: string[]): Promise<void> {
       }
       if (command === 'backup') return backupCommand(database, config.dataDir, argv[1], print);
       return restoreCommand(database, argv[1], print);
+    }
+    case 'settlement': {
+      const { recordCommand, RecordUsageError } = await import('./settlement/record-command');
+      const { databaseFile } = await import('./peer/launch');
+      if (argv[1] !== 'record') throw new UsageError(`unknown settlement command "${argv[1] ?? ''}"; see --help`);
+      const config = loadConfig(withEnvFile().env);
+      try {
+        return recordCommand(config, databaseFile(config.dataDir), argv.slice(2), (line) => console.log(line));
+      } catch (err) {
+        throw err instanceof RecordUsageError ? new UsageError(err.message) : err;
+      }
     }
     case 'config': {
       const { showConfig } = await import('./config/show-config');

@@ -25,6 +25,8 @@ export interface OpsParts {
   checkpoints(): number;
   connector: Connector;
   startedAt: number;
+  /** Operator actions on the dashboard (see dashboardRoutes), e.g. recording an out-of-band settlement. */
+  dashboardActions?: Parameters<typeof dashboardRoutes>[5];
 }
 
 export interface Ops {
@@ -59,7 +61,7 @@ export function startOps(p: OpsParts): Ops {
   let dashboard: Dashboard | undefined;
   if (config.dashboardUser && config.dashboardPassword) {
     dashboard = new Dashboard({ ...sources, db: p.db, metrics, errors, backupsDir: backupsDir(config.dataDir), log });
-    dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword, config.trustedProxies);
+    dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword, config.trustedProxies, p.dashboardActions);
   }
   return {
     metrics,

@@ -21,6 +21,8 @@ import { loadServerSecret } from '../payments/server-secret';
 import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
 import { StreamReceiver } from '../payments/stream-receiver';
+import { recordSettlementAction } from '../settlement/record-action';
+import { SettlementRecorder } from '../settlement/record-settlement';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
@@ -115,6 +117,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     admitConnection: streamConnectionsPerPeer(config),
   });
   connector.setLocalReceiver(receiver);
+  const recorder = new SettlementRecorder(db, ledger);
 
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
@@ -158,6 +161,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   const ops = startOps({
     config, log, app, db, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer,
     checkpoints: () => checkpointer.runs, connector, startedAt,
+    dashboardActions: { settlements: (headers) => recordSettlementAction(recorder, committer, headers) },
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 

@@ -228,6 +228,8 @@ export function dashboardRoutes(
   user: string,
   password: string,
   trustedProxies: IpList,
+  /** Operator actions, `POST /dashboard/api/<name>`, each built with the dashboard's response headers. */
+  actions: Record<string, (headers: [string, string][]) => (res: HttpResponse, req: HttpRequest) => void> = {},
 ): void {
   const authorized = basicAuthChecker(user, password);
   const failures = new TokenBuckets(LOGIN_FAILURES);
@@ -278,5 +280,6 @@ export function dashboardRoutes(
       respondJson(res, '200 OK', dashboard.summary(RANGES.has(range) ? range : 3600), HEADERS);
     }),
   );
+  for (const [name, action] of Object.entries(actions)) app.post(`/dashboard/api/${name}`, guard(action(HEADERS)));
   app.get('/dashboard/*', guard((res) => respondJson(res, '404 Not Found', { error: 'not found' }, HEADERS)));
 }
