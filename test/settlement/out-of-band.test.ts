@@ -75,7 +75,7 @@ describe('out-of-band settlement from the dashboard', () => {
     // "other" has limit 0 and owes nothing: paying it would make it owe us without credit
     const res = await post({ peer: 'other', direction: 'paid', amount: '1', reference: 'x' });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/credit limit/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/credit limit/);
     expect(books()).toEqual(before);
   });
 
@@ -95,7 +95,7 @@ describe('out-of-band settlement from the dashboard', () => {
     const before = books();
     const res = await post(body);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(reason);
+    expect(((await res.json()) as { error: string }).error).toMatch(reason);
     expect(books()).toEqual(before);
   });
 
