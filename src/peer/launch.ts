@@ -21,7 +21,10 @@ import { loadServerSecret } from '../payments/server-secret';
 import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
 import { StreamReceiver } from '../payments/stream-receiver';
+import type { SettlementChain } from '../settlement/channel-chain';
 import { recordSettlementAction } from '../settlement/record-action';
+import { checkSettlementChains, SettlementEngine } from '../settlement/settlement-engine';
+import { SETTLEMENT_PROTOCOL } from '../settlement/settlement-messages';
 import { SettlementRecorder } from '../settlement/record-settlement';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
@@ -56,9 +59,19 @@ function openOrUnlock(file: string, unlock: () => void, onTightened: (t: Tighten
   }
 }
 
+/** What the composition root takes besides the settings (tests pass an in-memory chain here). */
+export interface LaunchOptions {
+  /** The chains peers settle on (the chain client builds them from SETTLEMENT_<CHAIN>_*). */
+  settlementChains?: readonly SettlementChain[];
+  settlementTickMs?: number;
+  /** Tests only: see SettlementParts.beforeSend. */
+  beforeVoucherSend?: (peer: string) => Promise<void>;
+}
+
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
-export async function launch(config: Config, log: Logger): Promise<Peer> {
+export async function launch(config: Config, log: Logger, options: LaunchOptions = {}): Promise<Peer> {
   const startedAt = Date.now();
+  checkSettlementChains(config.ilpPeers, options.settlementChains ?? []);
   const tightened = (t: Tightened) =>
     t.error
       ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
@@ -118,11 +131,15 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   });
   connector.setLocalReceiver(receiver);
   const recorder = new SettlementRecorder(db, ledger);
+  const settlement = new SettlementEngine({
+    db, ledger, recorder, committer, links: connector.links, peers: config.ilpPeers, chains: options.settlementChains ?? [],
+    assetScale: config.assetScale, log, tickMs: options.settlementTickMs, beforeSend: options.beforeVoucherSend,
+  });
 
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
   const app = uWS.App();
-  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log);
+  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log, new Map([[SETTLEMENT_PROTOCOL, settlement.handler]]));
   const ws = relayWebSocket(app, '/*', relay, config, log);
 
   app.get('/', (res, req) => {
@@ -178,6 +195,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
         await connector.drain(3000);
+        await settlement.stop();
         // Answers to everything received so far go out before the sockets close.
         await relay.verified();
         writer.flush();
@@ -220,6 +238,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${portHolder(config.port)}`);
   }
   const port = (peer.port = uWS.us_socket_local_port(listenSocket));
+  settlement.start();
   // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
   log.info(startupSummary(config, prices, port, verifier.name), 'peer listening');
   if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');

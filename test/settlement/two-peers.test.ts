@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { IlpPacketType } from '../../src/ilp';
+import { PER_TOKEN, TwoPeers } from './two-peers';
+
+// Two peers BTP-linked, each with its channel to the other on one (in-memory) chain: packets flow both ways,
+// the debtor's vouchers follow its threshold, the creditor redeems, and the books match the chain to the unit.
+const t = new TwoPeers();
+
+beforeAll(async () => {
+  await Promise.all([t.startA(), t.startB()]);
+  await t.link();
+  await t.clients();
+});
+afterAll(async () => {
+  await t.stop();
+  t.cleanup();
+});
+
+const channels = () => [...t.chain.channels.values()];
+
+describe('settling between two peers', () => {
+  it('A pays B with vouchers once A owes more than the threshold; B redeems; the books agree with the chain', async () => {
+    const startA = t.chain.balanceOf(t.keyA.address);
+    const startB = t.chain.balanceOf(t.keyB.address);
+    // 900,000 owed: under the threshold of 1,000,000, nothing moves
+    for (let i = 0; i < 3; i++) expect(await t.pay('alice', 300_000n)).toBe(IlpPacketType.Fulfill);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(channels()).toHaveLength(0);
+    expect(t.books('a').peerOwes).toBe(-900_000n);
+    // past it: A opens a channel (deposit 10 × threshold), signs 1,200 USDC units, B holds and redeems them
+    expect(await t.pay('alice', 300_001n)).toBe(IlpPacketType.Fulfill);
+    await vi.waitFor(() => expect(channels()[0]?.settled).toBe(1200n), { timeout: 10_000, interval: 50 });
+    const [ch] = channels();
+    expect(ch.payer).toBe(t.keyA.address);
+    expect(ch.payee).toBe(t.keyB.address);
+    expect(ch.deposit).toBe(10_000n);
+    // the sub-unit 1 left over stays owed in the ledger, never rounded away
+    expect(t.books('a')).toEqual({ peerOwes: -1n, settlement: -1_200_000n, sum: 0n });
+    expect(t.books('b')).toEqual({ peerOwes: 1n, settlement: 1_200_000n, sum: 0n });
+    expect(t.chain.balanceOf(t.keyA.address)).toBe(startA - 10_000n);
+    expect(t.chain.balanceOf(t.keyB.address) - startB).toBe(1200n);
+    expect(t.chain.balanceOf(t.keyB.address) - startB).toBe(t.books('b').settlement / PER_TOKEN);
+  });
+
+  it('B pays A the other way on its own channel; positions stay mirror images and both ledgers sum to zero', async () => {
+    const before = t.chain.balanceOf(t.keyA.address);
+    for (let i = 0; i < 5; i++) expect(await t.pay('bob', 700_000n)).toBe(IlpPacketType.Fulfill);
+    // B owed A 3,500,000 − 1 = 3,499,999: a voucher of 3,499 USDC units leaves 999 owed
+    await vi.waitFor(() => expect(channels().find((c) => c.payer === t.keyB.address)?.settled).toBe(3499n), { timeout: 10_000, interval: 50 });
+    expect(t.books('b')).toEqual({ peerOwes: -999n, settlement: 1_200_000n - 3_499_000n, sum: 0n });
+    expect(t.books('a')).toEqual({ peerOwes: 999n, settlement: -1_200_000n + 3_499_000n, sum: 0n });
+    expect(t.chain.balanceOf(t.keyA.address) - before).toBe(3499n);
+  });
+
+  it('a second voucher on the same channel carries only the increase', async () => {
+    for (let i = 0; i < 4; i++) expect(await t.pay('alice', 500_000n)).toBe(IlpPacketType.Fulfill);
+    // A owed 2,000,000 − 999 = 1,999,001 → 1,999 more USDC units on its channel (cumulative 3,199)
+    const ch = () => channels().find((c) => c.payer === t.keyA.address)!;
+    await vi.waitFor(() => expect(ch().settled).toBe(3199n), { timeout: 10_000, interval: 50 });
+    expect(t.books('a')).toEqual({ peerOwes: -1n, settlement: -3_199_000n + 3_499_000n, sum: 0n });
+    expect(t.books('b')).toEqual({ peerOwes: 1n, settlement: 3_199_000n - 3_499_000n, sum: 0n });
+    // the contract holds exactly what is locked and unredeemed
+    const held = channels().reduce((s, c) => s + (c.finalized ? 0n : c.deposit - c.settled), 0n);
+    expect(t.chain.balanceOf(t.chain.contract)).toBe(held);
+  });
+});
