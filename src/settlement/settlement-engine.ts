@@ -91,7 +91,8 @@ export class SettlementEngine {
   start(): void {
     this.p.links.onAdd = (peer) => {
       const peering = this.settled.get(peer);
-      if (peering) void this.debtor.settleIfDue(peer, peering.s, peering.c);
+      // next turn: the link is added before the peer has the answer to its auth, which must come first
+      if (peering) setImmediate(() => void this.debtor.settleIfDue(peer, peering.s, peering.c));
     };
     this.timer = setInterval(() => void this.tick(), this.p.tickMs ?? SETTLEMENT_TICK_MS);
     this.timer.unref();

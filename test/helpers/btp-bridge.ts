@@ -13,14 +13,26 @@ export async function bridgePeers(a: { port: number; tokenForB: string }, b: { p
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    const answer = new Promise<Buffer>((resolve) => ws.once('message', (d) => resolve(d as Buffer)));
+    // what the peer sends before the other side is logged in waits here (frames of one read arrive together)
+    const held: Buffer[] = [];
+    let arrived: () => void = () => {};
+    ws.on('message', (d) => {
+      held.push(d as Buffer);
+      arrived();
+    });
+    const answer = new Promise<void>((resolve) => (arrived = resolve));
     ws.send(encodeBtpPacket(btpAuthMessage(1, { token, username: '' })));
-    const packet = decodeBtpPacket(new Uint8Array(await answer));
+    await answer;
+    const packet = decodeBtpPacket(new Uint8Array(held.shift()!));
     if (packet.type !== BtpMessageType.Response) throw new Error(`bridge login to ${port} refused`);
-    return ws;
+    return { ws, held };
   };
-  const toA = await login(a.port, a.tokenForB);
-  const toB = await login(b.port, b.tokenForA);
+  const { ws: toA, held: fromA } = await login(a.port, a.tokenForB);
+  const { ws: toB, held: fromB } = await login(b.port, b.tokenForA);
+  toA.removeAllListeners('message');
+  toB.removeAllListeners('message');
+  for (const d of fromA) toB.send(d);
+  for (const d of fromB) toA.send(d);
   toA.on('message', (d) => toB.readyState === WebSocket.OPEN && toB.send(d as Buffer));
   toB.on('message', (d) => toA.readyState === WebSocket.OPEN && toA.send(d as Buffer));
   const closed = (ws: WebSocket) => (ws.readyState === WebSocket.CLOSED ? Promise.resolve() : new Promise<void>((r) => ws.once('close', () => r())));

@@ -49,7 +49,8 @@ export class TwoPeers {
   /** Wrap a peer's chain client (fault injection). */
   wrapChain: { a?: (c: ChannelChain) => ChannelChain; b?: (c: ChannelChain) => ChannelChain } = {};
 
-  constructor() {
+  /** `settlement` overrides for B's entry of A (e.g. a redeemThreshold). */
+  constructor(private readonly bSettles: Record<string, string> = {}) {
     this.chain.mint(this.keyA.address, 1_000_000_000n);
     this.chain.mint(this.keyB.address, 1_000_000_000n);
   }
@@ -64,6 +65,7 @@ export class TwoPeers {
     this.a = await startPeer(
       {
         DATA_DIR: this.dirA,
+        LOG_LEVEL: process.env.SETTLE_LOG ?? 'silent',
         ILP_ADDRESS: 'test.a',
         ILP_PEERS: JSON.stringify([
           { id: 'b', token: TOKEN_AB, creditLimit: '5000000', routes: ['test.b'], settlement },
@@ -78,9 +80,10 @@ export class TwoPeers {
     this.b = await startPeer(
       {
         DATA_DIR: this.dirB,
+        LOG_LEVEL: process.env.SETTLE_LOG ?? 'silent',
         ILP_ADDRESS: 'test.b',
         ILP_PEERS: JSON.stringify([
-          { id: 'a', token: TOKEN_BA, creditLimit: '5000000', routes: ['test.a'], settlement },
+          { id: 'a', token: TOKEN_BA, creditLimit: '5000000', routes: ['test.a'], settlement: { ...settlement, ...this.bSettles } },
           { id: 'bob', token: BOB, creditLimit: '1000000000000' },
         ]),
       },
@@ -99,6 +102,7 @@ export class TwoPeers {
 
   /** Clients that fulfil every packet to them. */
   async clients(): Promise<void> {
+    await Promise.all([this.alice?.disconnect(), this.bob?.disconnect()]);
     this.alice = new BtpPlugin({ server: `btp+ws://alice:${ALICE}@127.0.0.1:${this.a.port}/btp`, responseTimeout: 10_000 });
     this.bob = new BtpPlugin({ server: `btp+ws://bob:${BOB}@127.0.0.1:${this.b.port}/btp`, responseTimeout: 10_000 });
     for (const p of [this.alice, this.bob]) {
