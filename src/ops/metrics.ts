@@ -12,6 +12,7 @@ import { MAX_PENDING_CHECKS } from '../nostr/verify';
 import { bearerChecker } from './bearer-token';
 import { LatencyHistogram } from './latency-histogram';
 import type { MoneyView } from './money';
+import { settlementGauges, type SettlementView } from '../settlement/settlement-view';
 
 export interface MetricSources {
   config: Config;
@@ -25,6 +26,8 @@ export interface MetricSources {
   money: MoneyView;
   databaseFile: string;
   backups: BackupStatus;
+  /** Channels with peers (settlement_* gauges), when the peer settles on a chain. */
+  settlement?: SettlementView;
 }
 
 /**
@@ -193,6 +196,8 @@ export class PeerMetrics {
         for (const p of s.money.peerPositions()) this.set({ peer: p.peer }, Number(p.owes));
       },
     });
+
+    if (s.settlement) settlementGauges(registers, s.settlement);
 
     const b = s.backups;
     new Counter({

@@ -4,6 +4,7 @@ import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
 import type { Relay } from '../relay/relay';
 import type { Db } from '../storage/database';
+import type { SettlementView } from '../settlement/settlement-view';
 import type { WriteQueue } from '../storage/write-queue';
 import { backupsDir } from './backup/backup-files';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
@@ -25,6 +26,8 @@ export interface OpsParts {
   checkpoints(): number;
   connector: Connector;
   startedAt: number;
+  /** Channels with peers, for /metrics and /dashboard. */
+  settlement?: SettlementView;
   /** Operator actions on the dashboard (see dashboardRoutes), e.g. recording an out-of-band settlement. */
   dashboardActions?: Parameters<typeof dashboardRoutes>[5];
 }

@@ -178,6 +178,7 @@ export async function launch(config: Config, log: Logger, options: LaunchOptions
   const ops = startOps({
     config, log, app, db, databaseFile: databaseFile(config.dataDir), relay, connections: () => ws.connections.size, writer,
     checkpoints: () => checkpointer.runs, connector, startedAt,
+    settlement: settlement.view,
     dashboardActions: { settlements: (headers) => recordSettlementAction(recorder, committer, headers) },
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));

@@ -12,6 +12,7 @@ import { Creditor } from './creditor';
 import { Debtor } from './debtor';
 import type { SettlementRecorder } from './record-settlement';
 import { decodeSettlementMessage } from './settlement-messages';
+import { SettlementView } from './settlement-view';
 
 /** Dassie settles at most every few seconds per peer; so do we (and watch channels as often). */
 export const SETTLEMENT_TICK_MS = 4000;
@@ -52,6 +53,7 @@ export class SettlementEngine {
   readonly store: ChannelStore;
   readonly creditor: Creditor;
   readonly debtor: Debtor;
+  readonly view: SettlementView;
   private readonly chains = new Map<string, SettlementChain>();
   private readonly settled = new Map<string, { s: PeerSettlement; c: SettlementChain }>();
   private timer?: NodeJS.Timeout;
@@ -67,6 +69,7 @@ export class SettlementEngine {
     this.store = new ChannelStore(p.db);
     this.creditor = new Creditor({ db: p.db, store: this.store, recorder: p.recorder, committer: p.committer, assetScale: p.assetScale, log: p.log, now });
     this.debtor = new Debtor({ ...p, store: this.store, now });
+    this.view = new SettlementView(this.store, this.chains, now);
   }
 
   /** The `settlement` sub-protocol handler for the BTP server. */

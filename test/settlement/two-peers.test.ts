@@ -64,4 +64,21 @@ describe('settling between two peers', () => {
     const held = channels().reduce((s, c) => s + (c.finalized ? 0n : c.deposit - c.settled), 0n);
     expect(t.chain.balanceOf(t.chain.contract)).toBe(held);
   });
+
+  it('shows the channels on the dashboard and in the metrics, per peer, chain and direction', async () => {
+    const auth = { authorization: `Basic ${Buffer.from('operator:settle-dashboard-password').toString('base64')}` };
+    const summary = (await (await fetch(`${t.b.httpUrl}/dashboard/api/summary`, { headers: auth })).json()) as { settlement: Record<string, unknown>[] };
+    expect(summary.settlement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ peer: 'a', chain: 'base', direction: 'incoming', deposit: '10000', bestVoucher: '3199', redeemed: '3199', unredeemed: '0', closeSecondsLeft: null, alert: false }),
+        expect.objectContaining({ peer: 'a', chain: 'base', direction: 'outgoing', bestVoucher: '3499', confirmed: '3499', lastTx: expect.stringMatching(/^0x/) }),
+      ]),
+    );
+    const metrics = await (await fetch(`${t.a.httpUrl}/metrics`)).text();
+    expect(metrics).toContain('settlement_voucher_best{peer="b",chain="base",direction="outgoing"} 3199');
+    expect(metrics).toContain('settlement_redeemed{peer="b",chain="base",direction="incoming"} 3499');
+    const page = await fetch(`${t.a.httpUrl}/dashboard/settlement.js`, { headers: auth });
+    expect(page.status).toBe(200);
+    expect(await (await fetch(`${t.a.httpUrl}/dashboard/`, { headers: auth })).text()).toContain('id="t-settlement"');
+  });
 });

@@ -66,6 +66,8 @@ export class TwoPeers {
       {
         DATA_DIR: this.dirA,
         LOG_LEVEL: process.env.SETTLE_LOG ?? 'silent',
+        DASHBOARD_USER: 'operator',
+        DASHBOARD_PASSWORD: 'settle-dashboard-password',
         ILP_ADDRESS: 'test.a',
         ILP_PEERS: JSON.stringify([
           { id: 'b', token: TOKEN_AB, creditLimit: '5000000', routes: ['test.b'], settlement },
@@ -81,6 +83,8 @@ export class TwoPeers {
       {
         DATA_DIR: this.dirB,
         LOG_LEVEL: process.env.SETTLE_LOG ?? 'silent',
+        DASHBOARD_USER: 'operator',
+        DASHBOARD_PASSWORD: 'settle-dashboard-password',
         ILP_ADDRESS: 'test.b',
         ILP_PEERS: JSON.stringify([
           { id: 'a', token: TOKEN_BA, creditLimit: '5000000', routes: ['test.a'], settlement: { ...settlement, ...this.bSettles } },

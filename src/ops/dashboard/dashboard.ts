@@ -178,6 +178,7 @@ export class Dashboard {
           };
         }),
       },
+      settlement: this.s.settlement?.channels() ?? [],
       topPayers: money.topPayers(10).map((p) => ({ pubkey: p.pubkey, npub: encodeNpub(p.pubkey), spent: String(p.spent), balance: String(p.balance) })),
       failedLogins: { total: this.failedLogins.total, recent: this.failedLogins.list() },
       errors: this.s.errors.list().reverse(),
@@ -215,6 +216,7 @@ const ASSETS: Record<string, string> = {
   'dashboard.css': 'text/css; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
   'format.js': 'text/javascript; charset=utf-8',
+  'settlement.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
 
