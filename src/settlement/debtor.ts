@@ -84,6 +84,8 @@ export class Debtor {
   /** In the caller's transaction: the voucher becomes the channel's best, and the ledger pays the peer its worth. */
   private storeVoucher(channel: ChannelRow, c: SettlementChain, cumulative: bigint, signature: Hex, worth: bigint): boolean {
     return this.p.db.transaction(() => {
+      // what we owe may have shrunk while the channel was opened and the voucher signed: never pay more than that
+      if (this.owed(channel.peer) < worth) return false;
       const r = this.p.recorder.record({ peer: channel.peer, direction: 'paid', amount: worth, method: c.name, reference: `${channel.channelId}:${cumulative}` });
       if (!r.ok) {
         this.p.log.error({ peer: channel.peer, reason: r.reason }, 'could not record a voucher; not signing it over');

@@ -34,6 +34,7 @@ export interface SettlementParts {
 }
 
 const ENCODER = new TextEncoder();
+const REDEEM_ALL: PeerSettlement = { chain: '', threshold: 1n, settleTo: 0n, deposit: 1n, redeemThreshold: 0n };
 
 /** Throws a one-line ConfigError when a peer settles on a chain that is not configured. */
 export function checkSettlementChains(peers: readonly PeerConfig[], chains: readonly { name: string }[]): void {
@@ -112,7 +113,8 @@ export class SettlementEngine {
       const peering = this.settled.get(row.peer);
       const c = this.chains.get(row.chain);
       if (!c) continue;
-      if (row.direction === 'incoming' && peering) await this.creditor.redeemIfDue(row, peering.s, c);
+      // a peering no longer configured still has its vouchers redeemed, all of them at once
+      if (row.direction === 'incoming') await this.creditor.redeemIfDue(row, peering?.s ?? REDEEM_ALL, c);
       else if (row.direction === 'outgoing') await this.refresh(row.channelId, c);
     }
     for (const [peer, { s, c }] of this.settled) await this.debtor.settleIfDue(peer, s, c);
