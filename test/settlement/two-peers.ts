@@ -6,7 +6,7 @@ import path from 'node:path';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { decodeIlpPacket, encodeIlpPacket, IlpPacketType } from '../../src/ilp';
 import type { LaunchOptions } from '../../src/peer/launch';
-import type { ChannelChain } from '../../src/settlement/channel-chain';
+import type { ChannelChain, SettlementChain } from '../../src/settlement/channel-chain';
 import { startPeer, type StartedPeer } from '../../src/start';
 import { bridgePeers } from '../helpers/btp-bridge';
 import { readLedger } from '../helpers/ledger';
@@ -37,8 +37,10 @@ const settlement = { chain: 'base', threshold: '1000000', settleTo: '0' };
  */
 export class TwoPeers {
   readonly chain = new MemoryChain();
-  readonly keyA = privateKeyToAccount(generatePrivateKey());
-  readonly keyB = privateKeyToAccount(generatePrivateKey());
+  keyA = privateKeyToAccount(generatePrivateKey());
+  keyB = privateKeyToAccount(generatePrivateKey());
+  /** Other chains than the in-memory one (the real contract), per peer. */
+  chains?: { a: SettlementChain; b: SettlementChain };
   readonly dirA = mkdtempSync(path.join(tmpdir(), 'settle-a-'));
   readonly dirB = mkdtempSync(path.join(tmpdir(), 'settle-b-'));
   a!: StartedPeer;
@@ -56,7 +58,7 @@ export class TwoPeers {
   }
 
   private options(which: 'a' | 'b', extra: LaunchOptions): LaunchOptions {
-    const sc = this.chain.settlementChain(which === 'a' ? this.keyA : this.keyB, USDC);
+    const sc = this.chains?.[which] ?? this.chain.settlementChain(which === 'a' ? this.keyA : this.keyB, USDC);
     const wrap = this.wrapChain[which];
     return { settlementChains: [wrap ? { ...sc, chain: wrap(sc.chain) } : sc], settlementTickMs: 100, ...extra };
   }
