@@ -196,7 +196,8 @@ export async function launch(config: Config, log: Logger, options: LaunchOptions
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
         await connector.drain(3000);
-        await settlement.stop();
+        // no new settlement rounds; the one under way ends once the BTP sockets close (below)
+        const settling = settlement.stop();
         // Answers to everything received so far go out before the sockets close.
         await relay.verified();
         writer.flush();
@@ -205,6 +206,7 @@ export async function launch(config: Config, log: Logger, options: LaunchOptions
         ws.closeAll('restarting: relay is shutting down');
         await reads.close();
         btp.closeAll();
+        await settling;
         receiver.close();
         app.close();
         await relay.verified();

@@ -129,9 +129,12 @@ export class SettlementEngine {
     }
   }
 
-  async stop(): Promise<void> {
+  /** No new rounds; waits up to `timeoutMs` for the one under way (a chain call may take longer: it is retried at the next start). */
+  async stop(timeoutMs = 2000): Promise<void> {
     clearInterval(this.timer);
     this.p.links.onAdd = undefined;
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 }
