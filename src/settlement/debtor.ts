@@ -74,6 +74,9 @@ export class Debtor {
       if (!(await written.durable)) return this.p.log.error({ peer }, 'a voucher was not stored; not sending it');
       await this.p.beforeSend?.(peer);
       await this.send(this.p.store.get(channel.channelId)!, c);
+      // less than one more settlement left in the deposit: top it up now, not when the next voucher is due
+      const thresholdTokens = ledgerToTokens(s.threshold, this.p.assetScale, c.tokenScale).tokens;
+      if (channel.deposit - cumulative < thresholdTokens) await this.topUp(channel, c, depositTokens);
     } catch (err) {
       this.p.log.error({ err, peer, chain: c.name }, 'settling with a peer failed; retrying later');
     } finally {

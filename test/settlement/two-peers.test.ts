@@ -65,17 +65,36 @@ describe('settling between two peers', () => {
     expect(t.chain.balanceOf(t.chain.contract)).toBe(held);
   });
 
+  it('tops the channel up once less than one more settlement is left in its deposit', async () => {
+    const ch = () => channels().find((c) => c.payer === t.keyA.address)!;
+    expect(await t.pay('alice', 3_000_000n)).toBe(IlpPacketType.Fulfill);
+    await vi.waitFor(() => expect(ch().settled).toBe(6199n), { timeout: 10_000, interval: 50 });
+    expect(ch().deposit).toBe(10_000n);
+    expect(await t.pay('alice', 3_000_000n)).toBe(IlpPacketType.Fulfill);
+    // 9,199 of 10,000 used: 801 left, under the threshold's 1,000 → another deposit of 10,000
+    await vi.waitFor(() => expect(ch().deposit).toBe(20_000n), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(ch().settled).toBe(9199n), { timeout: 10_000, interval: 50 });
+    expect(t.books('a')).toEqual({ peerOwes: -1n, settlement: -9_199_000n + 3_499_000n, sum: 0n });
+    expect(t.books('b')).toEqual({ peerOwes: 1n, settlement: 9_199_000n - 3_499_000n, sum: 0n });
+  });
+
   it('shows the channels on the dashboard and in the metrics, per peer, chain and direction', async () => {
     const auth = { authorization: `Basic ${Buffer.from('operator:settle-dashboard-password').toString('base64')}` };
-    const summary = (await (await fetch(`${t.b.httpUrl}/dashboard/api/summary`, { headers: auth })).json()) as { settlement: Record<string, unknown>[] };
-    expect(summary.settlement).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ peer: 'a', chain: 'base', direction: 'incoming', deposit: '10000', bestVoucher: '3199', redeemed: '3199', unredeemed: '0', closeSecondsLeft: null, alert: false }),
-        expect.objectContaining({ peer: 'a', chain: 'base', direction: 'outgoing', bestVoucher: '3499', confirmed: '3499', lastTx: expect.stringMatching(/^0x/) }),
-      ]),
+    // B reads A's channel (now topped up) on its next round
+    await vi.waitFor(
+      async () => {
+        const summary = (await (await fetch(`${t.b.httpUrl}/dashboard/api/summary`, { headers: auth })).json()) as { settlement: Record<string, unknown>[] };
+        expect(summary.settlement).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ peer: 'a', chain: 'base', direction: 'incoming', deposit: '20000', bestVoucher: '9199', redeemed: '9199', unredeemed: '0', closeSecondsLeft: null, alert: false }),
+            expect.objectContaining({ peer: 'a', chain: 'base', direction: 'outgoing', bestVoucher: '3499', confirmed: '3499', lastTx: expect.stringMatching(/^0x/) }),
+          ]),
+        );
+      },
+      { timeout: 10_000, interval: 100 },
     );
     const metrics = await (await fetch(`${t.a.httpUrl}/metrics`)).text();
-    expect(metrics).toContain('settlement_voucher_best{peer="b",chain="base",direction="outgoing"} 3199');
+    expect(metrics).toContain('settlement_voucher_best{peer="b",chain="base",direction="outgoing"} 9199');
     expect(metrics).toContain('settlement_redeemed{peer="b",chain="base",direction="incoming"} 3499');
     const page = await fetch(`${t.a.httpUrl}/dashboard/settlement.js`, { headers: auth });
     expect(page.status).toBe(200);
