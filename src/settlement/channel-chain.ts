@@ -3,8 +3,7 @@ import type { Address, Hex, LocalAccount } from 'viem';
 /**
  * The few calls settlement makes to the channel contract (contracts/StreamChannel.sol, the 2026 stream-channel
  * interface), named as the contract names them. The chain client (contract*.ts / chain*.ts) implements it over
- * JSON-RPC; tests use an in-memory implementation that enforces the contract's rules. Every read is of
- * confirmed state (the client's confirmation depth), so an L2 reorg cannot undo what we acted on.
+ * JSON-RPC; tests use an in-memory implementation that enforces the contract's rules.
  */
 export interface ChannelChain {
   readonly chainId: number;
@@ -12,8 +11,13 @@ export interface ChannelChain {
   readonly contract: Address;
   /** Seconds between a payer's requestClose and its withdraw: the payee's time to redeem. */
   readonly closeGracePeriod: bigint;
-  /** `getChannel(channelId)`; a channel that does not exist reads as all zero (payer 0x0). */
+  /** `getChannel(channelId)` at the latest block; a channel that does not exist reads as all zero (payer 0x0). */
   getChannel(channelId: Hex): Promise<OnChainChannel>;
+  /**
+   * The same at the chain's confirmation depth, so an L2 reorg cannot take back a deposit a voucher was credited
+   * against. Used to check vouchers; our own transactions' effects are read with getChannel. Absent: getChannel.
+   */
+  getConfirmedChannel?(channelId: Hex): Promise<OnChainChannel>;
   /** The latest block's timestamp (unix s): close deadlines are in chain time. */
   now(): Promise<bigint>;
   /** Each transaction resolves once mined and confirmed; a revert rejects. */

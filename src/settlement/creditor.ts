@@ -64,7 +64,7 @@ export class Creditor {
     let state: OnChainChannel | undefined = row && !row.finalized && this.p.now() - row.refreshedAt < CHANNEL_CACHE_MS && v.cumulativeAmount <= row.deposit ? cached(row) : undefined;
     if (!state) {
       try {
-        state = await c.chain.getChannel(id);
+        state = await (c.chain.getConfirmedChannel ?? c.chain.getChannel).call(c.chain, id);
       } catch (err) {
         this.p.log.warn({ err, peer, channel: id }, 'could not read a channel');
         return later('cannot read the channel on chain now; try again later');

@@ -16,7 +16,13 @@ interface ChannelKeyLike {
  */
 export interface StreamChannelClientLike {
   readonly scope: { chainId: number; contract: Address };
-  readonly clients: { public: { getBlock(args: { blockTag: 'latest' }): Promise<{ timestamp: bigint }> } };
+  readonly clients: {
+    public: {
+      getBlock(args: { blockTag: 'latest' }): Promise<{ timestamp: bigint }>;
+      getBlockNumber(): Promise<bigint>;
+      readContract(args: { address: Address; abi: typeof GET_CHANNEL_ABI; functionName: 'getChannel'; args: readonly [Hex]; blockNumber: bigint }): Promise<OnChainChannel & { closeRequestedAt: bigint }>;
+    };
+  };
   getChannel(channelId: Hex): Promise<OnChainChannel | undefined>;
   open(p: { payee: Address; token: Address; deposit: bigint; salt?: Hex; authorizedSigner?: Address }): Promise<{ channelId: Hex; tx: Tx }>;
   topUp(key: ChannelKeyLike, amount: bigint): Promise<Tx>;
@@ -25,6 +31,30 @@ export interface StreamChannelClientLike {
   requestClose(channelId: Hex): Promise<Tx>;
   withdraw(key: ChannelKeyLike): Promise<Tx>;
 }
+
+/** The contract's `getChannel` view (its Channel struct, in the contract's field order). */
+export const GET_CHANNEL_ABI = [
+  {
+    type: 'function',
+    name: 'getChannel',
+    stateMutability: 'view',
+    inputs: [{ name: 'channelId', type: 'bytes32' }],
+    outputs: [
+      {
+        name: '',
+        type: 'tuple',
+        components: [
+          { name: 'payer', type: 'address' },
+          { name: 'closeRequestedAt', type: 'uint64' },
+          { name: 'finalized', type: 'bool' },
+          { name: 'payee', type: 'address' },
+          { name: 'deposit', type: 'uint128' },
+          { name: 'settled', type: 'uint128' },
+        ],
+      },
+    ],
+  },
+] as const;
 
 const NONE: OnChainChannel = {
   payer: '0x0000000000000000000000000000000000000000',
@@ -37,9 +67,10 @@ const NONE: OnChainChannel = {
 
 /**
  * ChannelChain over the real contract. The client's calls take the channel's key (payer and payee too), which
- * the contract functions do not: they are read from the channel first (one more read per transaction).
+ * the contract functions do not: they are read from the channel first (one more read per transaction). Vouchers
+ * are checked against the channel `confirmations` blocks back (SETTLEMENT_<CHAIN>_CONFIRMATIONS).
  */
-export function streamChannelChain(client: StreamChannelClientLike, closeGracePeriod: bigint): ChannelChain {
+export function streamChannelChain(client: StreamChannelClientLike, closeGracePeriod: bigint, confirmations = 0): ChannelChain {
   const keyOf = async (channelId: Hex, token: Address, authorizedSigner: Address, salt: Hex): Promise<ChannelKeyLike> => {
     const c = await client.getChannel(channelId);
     if (!c) throw new Error(`channel ${channelId} is not on chain`);
@@ -50,6 +81,13 @@ export function streamChannelChain(client: StreamChannelClientLike, closeGracePe
     contract: client.scope.contract,
     closeGracePeriod,
     getChannel: async (id) => (await client.getChannel(id)) ?? NONE,
+    getConfirmedChannel: async (id) => {
+      const latest = await client.clients.public.getBlockNumber();
+      const blockNumber = latest > BigInt(confirmations) ? latest - BigInt(confirmations) : 0n;
+      const c = await client.clients.public.readContract({ address: client.scope.contract, abi: GET_CHANNEL_ABI, functionName: 'getChannel', args: [id], blockNumber });
+      const { payer, payee, deposit, settled, closeRequestedAt, finalized } = c;
+      return { payer, payee, deposit, settled, closeRequestedAt, finalized };
+    },
     now: async () => (await client.clients.public.getBlock({ blockTag: 'latest' })).timestamp,
     open: async (payee, token, deposit, salt, authorizedSigner) => {
       const r = await client.open({ payee, token, deposit, salt, authorizedSigner });

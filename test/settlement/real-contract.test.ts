@@ -20,6 +20,7 @@ interface TestChainLike {
   deployFixture(name: 'TestToken', deployer: PrivateKeyAccount): Promise<Address>;
   fixtureAbi(name: string): Abi;
   clients(account: PrivateKeyAccount): Promise<{ wallet?: { writeContract(args: unknown): Promise<`0x${string}`> } }>;
+  rpc(method: string, params?: unknown[]): Promise<unknown>;
 }
 
 const GRACE = 6 * 3600;
@@ -43,7 +44,8 @@ describe.skipIf(!available)('settling between two peers on the real contract', (
       const hash = await c.wallet!.writeContract({ address: token, abi: evm.fixtureAbi('TestToken'), functionName: 'mint', args: [k.address, 1_000_000_000n], account: k, chain: null });
       await evm.public.waitForTransactionReceipt({ hash, pollingInterval: 50 });
     }
-    const chainOf = async (k: PrivateKeyAccount) => ({ name: 'base', chain: streamChannelChain(await evm.channelClient(k, contract), BigInt(GRACE)), account: k, token, tokenScale: 6 });
+    // vouchers are checked 2 blocks deep (SETTLEMENT_<CHAIN>_CONFIRMATIONS)
+    const chainOf = async (k: PrivateKeyAccount) => ({ name: 'base', chain: streamChannelChain(await evm.channelClient(k, contract), BigInt(GRACE), 2), account: k, token, tokenScale: 6 });
     t.chains = { a: await chainOf(t.keyA), b: await chainOf(t.keyB) };
     await Promise.all([t.startA(), t.startB()]);
     await t.link();
@@ -58,7 +60,16 @@ describe.skipIf(!available)('settling between two peers on the real contract', (
     const a0 = await balance(t.keyA.address);
     const b0 = await balance(t.keyB.address);
     expect(await t.pay('alice', 1_200_001n)).toBe(IlpPacketType.Fulfill);
-    await vi.waitFor(async () => expect(await balance(t.keyB.address)).toBe(b0 + 1200n), { timeout: 20_000, interval: 100 });
+    // A opened its channel, but until 2 blocks are on top of it B does not take vouchers on it
+    await vi.waitFor(() => expect(t.books('a').settlement).toBe(-1_200_000n), { timeout: 20_000, interval: 50 });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(t.books('b').settlement).toBe(0n);
+    const mining = setInterval(() => void evm.rpc('evm_mine'), 100);
+    try {
+      await vi.waitFor(async () => expect(await balance(t.keyB.address)).toBe(b0 + 1200n), { timeout: 20_000, interval: 100 });
+    } finally {
+      clearInterval(mining);
+    }
     expect(t.books('a')).toEqual({ peerOwes: -1n, settlement: -1_200_000n, sum: 0n });
     expect(t.books('b')).toEqual({ peerOwes: 1n, settlement: 1_200_000n, sum: 0n });
     // A locked its deposit (10 × threshold) in the contract; B took 1,200 of it
@@ -66,7 +77,12 @@ describe.skipIf(!available)('settling between two peers on the real contract', (
     expect(await balance(contract)).toBe(10_000n - 1200n);
 
     expect(await t.pay('bob', 3_500_000n)).toBe(IlpPacketType.Fulfill);
-    await vi.waitFor(async () => expect(await balance(t.keyA.address)).toBe(a0 - 10_000n + 3499n), { timeout: 20_000, interval: 100 });
+    const mining2 = setInterval(() => void evm.rpc('evm_mine'), 100);
+    try {
+      await vi.waitFor(async () => expect(await balance(t.keyA.address)).toBe(a0 - 10_000n + 3499n), { timeout: 20_000, interval: 100 });
+    } finally {
+      clearInterval(mining2);
+    }
     expect(t.books('b')).toEqual({ peerOwes: -999n, settlement: 1_200_000n - 3_499_000n, sum: 0n });
     expect(t.books('a')).toEqual({ peerOwes: 999n, settlement: -1_200_000n + 3_499_000n, sum: 0n });
     // each ledger's settlements are its tokens gained on chain plus what it can still take back from its own
