@@ -137,7 +137,15 @@ export class ChannelStore {
     );
   }
 
+  /**
+   * Called, in the transaction of the write, when a channel is first seen finalized: what its best voucher had
+   * above what was redeemed never became money (the settlement engine reverses it in the ledger).
+   */
+  onFinalized?: (row: ChannelRow, state: OnChainChannel) => void;
+
   setOnChain(channelId: Hex, s: OnChainChannel, now: number): void {
+    const before = s.finalized ? this.get(channelId) : undefined;
+    if (before && !before.finalized) this.onFinalized?.(before, s);
     this.onChain.run(String(s.deposit), String(s.settled), Number(s.closeRequestedAt), s.finalized ? 1 : 0, now, channelId.toLowerCase());
   }
 

@@ -7,7 +7,9 @@ import type { Ledger } from '../ledger/ledger';
 import type { Committer } from '../storage/committer';
 import type { Db } from '../storage/database';
 import type { SettlementChain } from './channel-chain';
-import { ChannelStore } from './channel-store';
+import { tokensToLedger } from './amounts';
+import type { OnChainChannel } from './channel-chain';
+import { ChannelStore, type ChannelRow } from './channel-store';
 import { Creditor } from './creditor';
 import { Debtor } from './debtor';
 import type { SettlementRecorder } from './record-settlement';
@@ -71,6 +73,29 @@ export class SettlementEngine {
     this.creditor = new Creditor({ db: p.db, store: this.store, recorder: p.recorder, committer: p.committer, assetScale: p.assetScale, log: p.log, now });
     this.debtor = new Debtor({ ...p, store: this.store, now });
     this.view = new SettlementView(this.store, this.chains, now);
+    this.store.onFinalized = (row, state) => this.reverseUnredeemed(row, state);
+  }
+
+  /**
+   * A channel closed with vouchers above what its payee redeemed (the payer withdrew after the grace period, or a
+   * voucher was signed on a channel the payee had just closed): those vouchers were booked as paid but never
+   * became money, so the debt comes back, on both sides. Outgoing: we owe the peer again; incoming: it owes us again.
+   */
+  private reverseUnredeemed(row: ChannelRow, state: OnChainChannel): void {
+    if (row.best <= state.settled) return;
+    const c = this.chains.get(row.chain);
+    if (!c) return;
+    const amount = tokensToLedger(row.best - state.settled, 0n, this.p.assetScale, c.tokenScale).ledger;
+    if (amount === 0n) return;
+    const r = this.p.recorder.record({
+      peer: row.peer,
+      direction: row.direction === 'outgoing' ? 'received' : 'paid',
+      amount,
+      method: row.chain,
+      reference: `${row.channelId}: closed with ${row.best - state.settled} unredeemed, reversed`,
+    });
+    if (r.ok) this.p.log.warn({ peer: row.peer, chain: row.chain, channel: row.channelId, amount: String(amount), direction: row.direction }, 'a channel closed with vouchers unredeemed; their settlement is reversed');
+    else this.p.log.error({ peer: row.peer, channel: row.channelId, amount: String(amount), reason: r.reason }, 'could not reverse the unredeemed vouchers of a closed channel; record it by hand');
   }
 
   /** The `settlement` sub-protocol handler for the BTP server. */

@@ -115,4 +115,26 @@ describe('settlement faults', () => {
     await vi.waitFor(() => expect(t.books('b').settlement).toBe(2_200_000n), { timeout: 10_000, interval: 50 });
     expect(t.chain.channels.size).toBe(2);
   });
+
+  it('a creditor down past the whole grace period: the payer withdraws, and both books take the unredeemed vouchers back', async () => {
+    t = new TwoPeers({ redeemThreshold: '5000000' });
+    await Promise.all([t.startA(), t.startB()]);
+    await up(t);
+    for (let i = 0; i < 2; i++) expect(await t.pay('alice', 600_000n)).toBe(IlpPacketType.Fulfill);
+    await vi.waitFor(() => expect(t.books('b').settlement).toBe(1_200_000n), { timeout: 10_000, interval: 50 });
+    const [[id, ch]] = [...t.chain.channels.entries()];
+    await t.unlink();
+    await t.b.stop();
+    const startA = t.chain.balanceOf(t.keyA.address);
+    const payer = t.chain.client(t.keyA.address);
+    await payer.requestClose(id as `0x${string}`);
+    t.chain.time += t.chain.closeGracePeriod + 1n;
+    await payer.withdraw(id as `0x${string}`, ch.token, ch.authorizedSigner, '0x' as `0x${string}`);
+    expect(t.chain.balanceOf(t.keyA.address) - startA).toBe(10_000n);
+    // A reads the channel on its next round: the 1,200 it signed were never redeemed, so it owes them again
+    await vi.waitFor(() => expect(t.books('a')).toEqual({ peerOwes: -1_200_000n, settlement: 0n, sum: 0n }), { timeout: 10_000, interval: 50 });
+    await t.startB();
+    await vi.waitFor(() => expect(t.books('b')).toEqual({ peerOwes: 1_200_000n, settlement: 0n, sum: 0n }), { timeout: 10_000, interval: 50 });
+    expect(t.chain.balanceOf(t.keyB.address)).toBe(1_000_000_000n);
+  });
 });
