@@ -24,6 +24,8 @@ commands:
   restore --latest | restore s3://bucket/prefix/<name>
                 download, decrypt and check an off-site backup (--latest: the newest,
                 with the newer money snapshot), then restore it as above
+  settlement record --peer <id> (--received <n> | --paid <n>) --reference <text>
+                record a settlement made outside the network (see docs/settlement.md)
   config        print the effective settings (secrets masked) and exit
   settlement deploy|status|close [--chain base|cronos]
                 payment channels on an EVM chain: deploy the contract, list our
@@ -116,6 +118,16 @@ async function main(argv: string[]): Promise<void> {
       return restoreCommand(database, argv[1], print);
     }
     case 'settlement': {
+      if (argv[1] === 'record') {
+        const { recordCommand, RecordUsageError } = await import('./settlement/record-command');
+        const { databaseFile } = await import('./peer/database-file');
+        const config = loadConfig(withEnvFile().env);
+        try {
+          return recordCommand(config, databaseFile(config.dataDir), argv.slice(2), (line) => console.log(line));
+        } catch (err) {
+          throw err instanceof RecordUsageError ? new UsageError(err.message) : err;
+        }
+      }
       const { settlementCommand, SettlementUsageError } = await import('./settlement/chain-commands');
       return settlementCommand(argv.slice(1), withEnvFile().env, (line) => console.log(line)).catch((err: unknown) => {
         throw err instanceof SettlementUsageError ? new UsageError(err.message) : err;

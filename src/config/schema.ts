@@ -1,4 +1,5 @@
 import { IpList } from './ip-list';
+import { parsePeerSettlement, type PeerSettlement } from './peer-settlement';
 
 /**
  * Every setting the peer reads, in one place: its environment name, default, meaning and parser.
@@ -156,6 +157,8 @@ export interface PeerLink {
   routes: string[];
   /** ILP-over-HTTP (RFC 35) endpoint of the peer and the bearer token it expects from us. */
   http?: { url: string; token: string };
+  /** How what we owe this peer (and it owes us) is settled on a chain; absent: out of band only. */
+  settlement?: PeerSettlement;
 }
 
 /** The `http` of an ILP_PEERS entry: where to POST the Prepares routed to that peer, and with which token. */
@@ -194,12 +197,19 @@ const peers: Parser<PeerLink[]> = (raw) => {
     if (!Array.isArray(routes) || !routes.every((r) => typeof r === 'string' && ILP_ADDRESS.test(r))) {
       fail(`entry ${i}: "routes" must be an array of ILP address prefixes`);
     }
+    let settlement: PeerSettlement | undefined;
+    try {
+      settlement = o.settlement === undefined ? undefined : parsePeerSettlement(o.settlement);
+    } catch (err) {
+      fail(`entry ${i}: ${(err as Error).message}`);
+    }
     return {
       id: o.id as string,
       token: o.token as string,
       creditLimit: amount(String(o.creditLimit ?? '0')),
       routes: routes as string[],
       ...(o.http !== undefined && { http: peerHttp(i, o.http) }),
+      ...(settlement ? { settlement } : {}),
     };
   });
 };
@@ -327,7 +337,7 @@ export const settings = {
   pricePerByte: { env: 'PRICE_PER_BYTE', default: '0', description: "plus this per byte of the event's serialization", parse: amount },
   priceKinds: { env: 'PRICE_KINDS', default: '{}', description: 'JSON object kind → base price override', parse: priceKinds },
   freePubkeys: { env: 'FREE_PUBKEYS', default: '', description: 'comma-separated hex pubkeys that write for free', parse: pubkeyList },
-  ilpPeers: { env: 'ILP_PEERS', default: '[]', description: 'JSON array of ILP peers {id, token, creditLimit, routes, http?: {url, token}}', parse: peers },
+  ilpPeers: { env: 'ILP_PEERS', default: '[]', description: 'JSON array of ILP peers {id, token, creditLimit, routes, http?: {url, token}, settlement?: {chain, threshold, settleTo}}', parse: peers },
   ilpMaxPacketAmount: {
     env: 'ILP_MAX_PACKET_AMOUNT',
     default: '1000000000000',

@@ -21,7 +21,7 @@ import { btpAdmission, RefusalLog } from './btp-admission';
 import type { Connector } from './connector';
 import type { IlpReply } from './local-receiver';
 import { outcome } from './link-stats';
-import type { PeerLink } from './peer-links';
+import type { PeerLink, SubProtocolHandler, SubProtocolReply } from './peer-links';
 
 interface BtpConnection {
   readonly ip: string;
@@ -33,6 +33,8 @@ interface BtpConnection {
   link?: PeerLink;
   nextRequestId: number;
   waiting: Map<number, (reply: IlpReply | 'timeout' | 'closed') => void>;
+  /** Sub-protocol requests we sent, by request id. */
+  requests: Map<number, (reply: BtpPacket | 'closed') => void>;
 }
 
 const ENCODER = new TextEncoder();
@@ -65,6 +67,8 @@ export function btpRoute(
   peerForToken: (token: string) => string | undefined,
   config: Config,
   log: Logger,
+  /** Sub-protocols besides ILP, by protocolName of a Message's first entry (e.g. settlement). */
+  subProtocols: ReadonlyMap<string, SubProtocolHandler> = new Map(),
 ): { closeAll(): void } {
   const connections = new Set<BtpConnection>();
   /** Open sockets per client address, for BTP_MAX_CONNECTIONS_PER_IP. */
@@ -109,6 +113,24 @@ export function btpRoute(
           });
           send(conn, encodeBtpPacket({ type: BtpMessageType.Message, requestId, protocolData: ilpEntry(encodeIlpPacket({ type: IlpPacketType.Prepare, ...prepare })) }));
         }),
+      request: (protocolName: string, data: Uint8Array, timeoutMs: number) =>
+        new Promise<SubProtocolReply | 'timeout' | 'closed'>((resolve) => {
+          if (!conn.open) return resolve('closed');
+          const requestId = (conn.nextRequestId = (conn.nextRequestId + 1) >>> 0);
+          const timer = setTimeout(() => {
+            conn.requests.delete(requestId);
+            resolve('timeout');
+          }, timeoutMs);
+          conn.requests.set(requestId, (reply) => {
+            clearTimeout(timer);
+            conn.requests.delete(requestId);
+            if (reply === 'closed') return resolve('closed');
+            if (reply.type === BtpMessageType.Error) return resolve({ ok: false, code: reply.code, message: Buffer.from(reply.data).toString('utf8') });
+            const entry = findProtocolData(reply.protocolData, protocolName);
+            resolve(entry ? { ok: true, data: entry.data } : { ok: false, code: 'F01', message: `the answer has no ${protocolName} data` });
+          });
+          send(conn, encodeBtpPacket({ type: BtpMessageType.Message, requestId, protocolData: [{ protocolName, contentType: BtpContentType.ApplicationJson, data }] }));
+        }),
     };
     connector.links.add(peerId, conn.link);
     send(conn, encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: [] }));
@@ -119,6 +141,21 @@ export function btpRoute(
     const peerId = conn.peerId!;
     switch (packet.type) {
       case BtpMessageType.Message: {
+        const first = packet.protocolData[0];
+        const sub = first && subProtocols.get(first.protocolName);
+        if (sub) {
+          sub(peerId, first.data).then(
+            (r) =>
+              send(conn, r.ok
+                ? encodeBtpPacket({ type: BtpMessageType.Response, requestId: packet.requestId, protocolData: [{ protocolName: first.protocolName, contentType: BtpContentType.ApplicationJson, data: r.data }] })
+                : btpError(packet.requestId, r.code === 'F01' ? BtpErrorCode.F01_INVALID_FIELDS : BtpErrorCode.T00_UNREACHABLE, r.message)),
+            (err) => {
+              log.error({ err, peer: peerId, protocol: first.protocolName }, 'sub-protocol handling failed');
+              send(conn, btpError(packet.requestId, BtpErrorCode.T00_UNREACHABLE, 'internal error'));
+            },
+          );
+          return;
+        }
         const ilp = findProtocolData(packet.protocolData, 'ilp');
         if (!ilp) {
           // a repeated auth is harmless; anything else without ILP data is not something we speak
@@ -151,6 +188,8 @@ export function btpRoute(
       }
       case BtpMessageType.Response:
       case BtpMessageType.Error: {
+        const request = conn.requests.get(packet.requestId);
+        if (request) return request(packet);
         const waiter = conn.waiting.get(packet.requestId);
         if (!waiter) return;
         const ilp = packet.type === BtpMessageType.Response ? findProtocolData(packet.protocolData, 'ilp') : undefined;
@@ -192,7 +231,7 @@ export function btpRoute(
         const headers: [string, string][] = refused.retryAfter ? [['Retry-After', String(refused.retryAfter)]] : [];
         return respondJson(res, refused.status, { error: refused.reason }, headers);
       }
-      const conn: BtpConnection = { ip, open: true, nextRequestId: 0, waiting: new Map() };
+      const conn: BtpConnection = { ip, open: true, nextRequestId: 0, waiting: new Map(), requests: new Map() };
       upgrade(res, req, context, { conn });
     },
     open: (ws) => {
@@ -236,6 +275,7 @@ export function btpRoute(
       else perIp.delete(conn.ip);
       if (conn.peerId && conn.link) connector.links.remove(conn.peerId, conn.link);
       for (const waiter of [...conn.waiting.values()]) waiter('closed');
+      for (const request of [...conn.requests.values()]) request('closed');
     },
   });
 

@@ -10,7 +10,15 @@ export type LinkKind = 'btp' | 'http';
 export interface PeerLink {
   readonly kind: LinkKind;
   sendPrepare(prepare: IlpPrepare, timeoutMs: number): Promise<IlpReply | 'timeout' | 'closed'>;
+  /** A BTP Message whose only protocolData entry is `protocolName` (a sub-protocol such as settlement), and its answer. */
+  request?(protocolName: string, data: Uint8Array, timeoutMs: number): Promise<SubProtocolReply | 'timeout' | 'closed'>;
 }
+
+/** The answer to a sub-protocol message: the Response's entry of that name, or the BTP Error. */
+export type SubProtocolReply = { ok: true; data: Uint8Array } | { ok: false; code: string; message: string };
+
+/** Answers a sub-protocol message from an authenticated peer; `code` is a BTP error code (F01 malformed, T00 try later). */
+export type SubProtocolHandler = (peerId: string, data: Uint8Array) => Promise<SubProtocolReply>;
 
 /**
  * The links of each peer: its open BTP connections (several with one token are one peer) and its configured
@@ -19,11 +27,14 @@ export interface PeerLink {
  */
 export class PeerLinks {
   private readonly links = new Map<string, Set<PeerLink>>();
+  /** Called after a peer's connection is added (settlement resends its latest voucher then). */
+  onAdd?: (peerId: string) => void;
 
   add(peerId: string, link: PeerLink): void {
     let set = this.links.get(peerId);
     if (!set) this.links.set(peerId, (set = new Set()));
     set.add(link);
+    this.onAdd?.(peerId);
   }
 
   remove(peerId: string, link: PeerLink): void {

@@ -14,6 +14,7 @@ import { MAX_PENDING_CHECKS } from '../nostr/verify';
 import { bearerChecker } from './bearer-token';
 import { LatencyHistogram } from './latency-histogram';
 import type { LedgerViews } from '../ledger/views';
+import { settlementGauges, type SettlementView } from '../settlement/settlement-view';
 
 export interface MetricSources {
   config: Config;
@@ -29,6 +30,8 @@ export interface MetricSources {
   backups: BackupStatus;
   /** Off-site backups, when BACKUP_URL is set. */
   offsite?: OffsiteStatus;
+  /** Channels with peers (settlement_* gauges), when the peer settles on a chain. */
+  settlement?: SettlementView;
 }
 
 /**
@@ -221,6 +224,8 @@ export class PeerMetrics {
         for (const p of s.money.peerPositions()) this.set({ peer: p.peer }, Number(p.owes));
       },
     });
+
+    if (s.settlement) settlementGauges(registers, s.settlement);
 
     const b = s.backups;
     new Counter({

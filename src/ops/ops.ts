@@ -5,6 +5,7 @@ import type { Connector } from '../connector/connector';
 import type { LedgerViews } from '../ledger/views';
 import type { Relay } from '../relay/relay';
 import type { Db } from '../storage/database';
+import type { SettlementView } from '../settlement/settlement-view';
 import type { DurableWriter } from '../storage/durable-writer';
 import { backupsDir } from './backup/backup-files';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
@@ -32,6 +33,10 @@ export interface OpsParts {
   money: LedgerViews;
   /** Snapshots of the economy kept in the database: the dashboard's long history. */
   economics: Economics;
+  /** Channels with peers, for /metrics and /dashboard. */
+  settlement?: SettlementView;
+  /** Operator actions on the dashboard (see dashboardRoutes), e.g. recording an out-of-band settlement. */
+  dashboardActions?: Parameters<typeof dashboardRoutes>[5];
 }
 
 export interface Ops {
@@ -69,7 +74,7 @@ export function startOps(p: OpsParts): Ops {
   let dashboard: Dashboard | undefined;
   if (config.dashboardUser && config.dashboardPassword) {
     dashboard = new Dashboard({ ...sources, metrics, errors, backupsDir: backupsDir(config.dataDir), log });
-    dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword, config.trustedProxies);
+    dashboardRoutes(app, dashboard, config.dashboardUser, config.dashboardPassword, config.trustedProxies, p.dashboardActions);
   }
   return {
     metrics,

@@ -28,6 +28,11 @@ import { StreamCredentials } from '../payments/stream-credentials';
 import { IncomingPayments } from '../open-payments/incoming-payments';
 import { mountOpenPayments } from '../open-payments/routes';
 import { StreamReceiver } from '../payments/stream/receiver';
+import type { SettlementChain } from '../settlement/channel-chain';
+import { recordSettlementAction } from '../settlement/record-action';
+import { checkSettlementChains, SettlementEngine } from '../settlement/settlement-engine';
+import { SETTLEMENT_PROTOCOL } from '../settlement/settlement-messages';
+import { SettlementRecorder } from '../settlement/record-settlement';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
@@ -60,9 +65,19 @@ function openOrUnlock(file: string, unlock: () => void, onTightened: (t: Tighten
   }
 }
 
+/** What the composition root takes besides the settings (tests pass an in-memory chain here). */
+export interface ComposeOptions {
+  /** The chains peers settle on (the chain client builds them from SETTLEMENT_<CHAIN>_*). */
+  settlementChains?: readonly SettlementChain[];
+  settlementTickMs?: number;
+  /** Tests only: see SettlementParts.beforeSend. */
+  beforeVoucherSend?: (peer: string) => Promise<void>;
+}
+
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
-export async function composePeer(config: Config, log: Logger): Promise<Peer> {
+export async function composePeer(config: Config, log: Logger, options: ComposeOptions = {}): Promise<Peer> {
   const startedAt = Date.now();
+  checkSettlementChains(config.ilpPeers, options.settlementChains ?? []);
   const tightened = (t: Tightened) =>
     t.error
       ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
@@ -127,11 +142,16 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
     incomingPayments,
   });
   connector.setLocalReceiver(receiver);
+  const recorder = new SettlementRecorder(db, ledger);
+  const settlement = new SettlementEngine({
+    db, ledger, recorder, committer, links: connector.links, peers: config.ilpPeers, chains: options.settlementChains ?? [],
+    assetScale: config.assetScale, log, tickMs: options.settlementTickMs, beforeSend: options.beforeVoucherSend,
+  });
 
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
   const app = uWS.App();
-  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log);
+  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log, new Map([[SETTLEMENT_PROTOCOL, settlement.handler]]));
   // ILP-over-HTTP beside BTP: outgoing links for peers with `http`, and POST /ilp for incoming packets
   const httpLinks = openHttpLinks(config.ilpPeers, connector.links, config.ilpAddress, connector.linkStats, log);
   const ilpHttp = httpLinkRoute(app, '/ilp', {
@@ -177,6 +197,8 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
   const ops = startOps({
     config, log, app, databaseFile: databaseFile(config.dataDir), db, relay, connections: () => ws.connections.size, writer,
     checkpoints: () => checkpointer.runs, connector, startedAt, money, economics,
+    settlement: settlement.view,
+    dashboardActions: { settlements: (headers) => recordSettlementAction(recorder, committer, headers) },
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
 
@@ -194,6 +216,8 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
         await connector.drain(3000);
+        // no new settlement rounds; the one under way ends once the BTP sockets close (below)
+        const settling = settlement.stop();
         // Answers to everything received so far go out before the sockets close.
         await relay.verified();
         writer.flush();
@@ -204,6 +228,7 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
         btp.closeAll();
         ilpHttp.close();
         httpLinks.close();
+        await settling;
         receiver.close();
         app.close();
         await relay.verified();
@@ -238,6 +263,7 @@ export async function composePeer(config: Config, log: Logger): Promise<Peer> {
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${portHolder(config.port)}`);
   }
   const port = (peer.port = uWS.us_socket_local_port(listenSocket));
+  settlement.start();
   // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
   log.info(startupSummary(config, prices, port, verifier.name), 'peer listening');
   if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');

@@ -186,6 +186,7 @@ export class Dashboard {
           return [btp, { peer: p.id, kind: 'http', state: http.state, since, error: http.error ?? null, packets: stats.totals(p.id, 'http'), latency: stats.latencyOf(p.id) }];
         }),
       },
+      settlement: this.s.settlement?.channels() ?? [],
       topPayers: this.payers().map((p) => ({ pubkey: p.pubkey, npub: encodeNpub(p.pubkey), spent: String(p.spent), balance: String(p.balance) })),
       failedLogins: { total: this.failedLogins.total, recent: this.failedLogins.list() },
       errors: this.s.errors.list().reverse(),
@@ -224,6 +225,7 @@ const ASSETS: Record<string, string> = {
   'dashboard.css': 'text/css; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
   'format.js': 'text/javascript; charset=utf-8',
+  'settlement.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
 
@@ -237,6 +239,8 @@ export function dashboardRoutes(
   user: string,
   password: string,
   trustedProxies: IpList,
+  /** Operator actions, `POST /dashboard/api/<name>`, each built with the dashboard's response headers. */
+  actions: Record<string, (headers: [string, string][]) => (res: HttpResponse, req: HttpRequest) => void> = {},
 ): void {
   const authorized = basicAuthChecker(user, password);
   const failures = new TokenBuckets(LOGIN_FAILURES);
@@ -287,5 +291,6 @@ export function dashboardRoutes(
       respondJson(res, '200 OK', dashboard.summary(RANGES.has(range) ? range : 3600), HEADERS);
     }),
   );
+  for (const [name, action] of Object.entries(actions)) app.post(`/dashboard/api/${name}`, guard(action(HEADERS)));
   app.get('/dashboard/*', guard((res) => respondJson(res, '404 Not Found', { error: 'not found' }, HEADERS)));
 }

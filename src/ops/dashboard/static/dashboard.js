@@ -417,6 +417,7 @@
       if (!res.ok) throw new Error(`the peer answered ${res.status}`);
       last = await res.json();
       render(last);
+      document.dispatchEvent(new CustomEvent('dashboard-summary', { detail: last }));
       $('banner').hidden = true;
       document.body.dataset.state = 'ok';
       lastContact = Date.now();
