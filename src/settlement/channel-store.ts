@@ -5,7 +5,7 @@ import type { OnChainChannel } from './channel-chain';
 
 export type ChannelDirection = 'outgoing' | 'incoming';
 
-/** A row of `settlement_channels` (migrations/0009_settlement.sql says what each field means). */
+/** A row of `settlement_channels` (migrations/0011_settlement.sql says what each field means). */
 export interface ChannelRow {
   channelId: Hex;
   chain: string;
