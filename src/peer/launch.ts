@@ -23,6 +23,7 @@ import { StreamCredentials } from '../payments/stream-credentials';
 import { StreamReceiver } from '../payments/stream-receiver';
 import { IncomingPayments } from '../open-payments/incoming-payments';
 import { mountOpenPayments } from '../open-payments/routes';
+import { connectOperatorWallet, mountTopUps } from '../open-payments/operator-wallet';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
@@ -63,6 +64,8 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
     t.error
       ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
       : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
+  // Top-ups need the operator wallet's asset; a wallet that cannot be read or holds another asset stops the start.
+  const operatorWallet = await connectOperatorWallet(config, log);
   const dirWas = privateDir(config.dataDir);
   if (dirWas) tightened(dirWas);
   // Before the database is opened: a second peer on this folder would serve from a database another one owns.
@@ -143,6 +146,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
   app.options('/.well-known/pay', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   app.options('/pay/:id', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   const stopOpenPayments = mountOpenPayments({ app, config, db, ledger, committer, credentials, incomingPayments, prices, log });
+  const topUps = operatorWallet && mountTopUps({ app, config, db, ledger, committer, log, ...operatorWallet });
   const selectOne = db.prepare('SELECT 1').pluck();
   // O(1) per call: unauthenticated, so it must not scan; writes that fail (a full disk) take the database down
   app.get('/health', (res) => {
@@ -176,6 +180,7 @@ export async function launch(config: Config, log: Logger): Promise<Peer> {
         stopPurge();
         stopVanishPurge();
         stopOpenPayments();
+        await topUps?.stop();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
