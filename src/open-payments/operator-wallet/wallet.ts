@@ -141,6 +141,9 @@ export class OperatorWallet {
 
 /** An error of a wallet request in a few words, never with a token or key. */
 export function describe(err: unknown): string {
-  if (err instanceof OpenPaymentsClientError) return `${err.status ?? 'no answer'} ${err.code ?? ''} ${err.description ?? err.message}`.replace(/\s+/g, ' ').trim();
+  if (err instanceof OpenPaymentsClientError) {
+    const what = err.description || err.message;
+    return (err.status ? `${err.status} ${err.code ?? ''} ${what}` : what).replace(/\s+/g, ' ').trim();
+  }
   return err instanceof Error ? err.message : String(err);
 }
