@@ -47,8 +47,19 @@ afterAll(async () => {
   await wallets?.close();
 });
 
+/**
+ * A collecting relay with a client identity of its own: R takes a signed POST once, and two relays with one key
+ * asking for the same grant within a second would sign the same request.
+ */
 async function collector(env: ConfigInput = {}): Promise<StartedPeer> {
-  const p = await startPeer({ ...operatorEnv, ...env });
+  const own = await wallets.client(`relay-${peers.length}`);
+  const p = await startPeer({
+    ...operatorEnv,
+    OPERATOR_WALLET_KEY_ID: own.keyId,
+    OPERATOR_WALLET_PRIVATE_KEY: own.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    OPERATOR_WALLET_CLIENT: own.walletAddressUrl,
+    ...env,
+  });
   peers.push(p);
   return p;
 }
