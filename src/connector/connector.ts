@@ -12,7 +12,7 @@ import {
 } from '../ilp';
 import { peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
-import type { IncomingPayments } from '../open-payments/incoming-payments';
+import { PAYMENT_CLOSED, type IncomingPayments } from '../open-payments/incoming-payments';
 import type { Committer } from '../storage/committer';
 import { MIN_MESSAGE_WINDOW, outgoingExpiry } from './expiry';
 import { isFulfill, type Credit, type CreditResult, type IlpReply, type LocalReceiver } from './local-receiver';
@@ -139,7 +139,7 @@ export class Connector {
         const transfer = () => this.ledger.transfer({ debitAccount, creditAccount: account, amount });
         // Open Payments: the incoming payment's receivedAmount moves in the credit's own transaction.
         r = this.committer.run(() =>
-          incomingPayment === undefined || !this.incomingPayments ? transfer() : this.incomingPayments.recordReceived(incomingPayment, amount, transfer),
+          incomingPayment === undefined ? transfer() : (this.incomingPayments?.recordReceived(incomingPayment, amount, transfer) ?? PAYMENT_CLOSED),
         );
       } catch (err) {
         this.log.error({ err, from }, 'credit failed');

@@ -31,6 +31,8 @@ const MAX_BYTES = 64 * 1024;
 const CACHE_MS = 5 * 60_000;
 const CACHE_ENTRIES = 1000;
 const MAX_KEYS = 20;
+/** Fetches under way at once, over all clients: a flood of grant requests naming new URLs cannot open more. */
+const MAX_IN_FLIGHT = 64;
 
 /** Addresses a server must not be made to call on a stranger's say-so. */
 const PRIVATE = new BlockList();
@@ -60,13 +62,15 @@ export const asJwk = (k: unknown): Jwk | undefined => (isJwk(k) ? { ...k, alg: '
 /**
  * Fetches the public keys of a client wallet address from `<client>/jwks.json`, bounded: https only (unless
  * insecure), no private or loopback addresses (unless insecure), no redirects, a timeout for the whole exchange, a
- * size cap, and a cache of recent answers (one fetch at a time per client). Throws ClientKeyError saying why.
+ * size cap, a cache of recent answers (one fetch at a time per client) and at most MAX_IN_FLIGHT fetches at once.
+ * Throws ClientKeyError saying why.
  */
 export class ClientKeys {
   readonly #cache = new Map<string, { at: number; keys: Promise<Jwk[]> }>();
   readonly #maxBytes: number;
   readonly #cacheMs: number;
   readonly #cacheEntries: number;
+  #inFlight = 0;
 
   constructor(private readonly options: ClientKeyOptions) {
     this.#maxBytes = options.maxBytes ?? MAX_BYTES;
@@ -78,7 +82,9 @@ export class ClientKeys {
     const now = Date.now();
     const hit = this.#cache.get(client);
     if (hit && now - hit.at < this.#cacheMs) return hit.keys;
-    const keys = this.#fetch(client);
+    if (this.#inFlight >= MAX_IN_FLIGHT) return Promise.reject(new ClientKeyError('too many client keys are being fetched; try again shortly'));
+    this.#inFlight++;
+    const keys = this.#fetch(client).finally(() => this.#inFlight--);
     this.#cache.delete(client);
     if (this.#cache.size >= this.#cacheEntries) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(client, { at: now, keys });

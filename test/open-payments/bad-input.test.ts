@@ -2,7 +2,7 @@
 // expired signatures; grants for another wallet address or for outgoing payments; bad amounts; client key URLs that
 // time out or are huge; packets for a completed or expired incoming payment. Also rotation, revocation, list, complete.
 import type { KeyObject } from 'node:crypto';
-import { createHeaders } from '@interledger/http-signature-utils';
+import { createHeaders, generateJwk } from '@interledger/http-signature-utils';
 import { isFinalizedGrant, type AuthenticatedClient } from '@interledger/open-payments';
 import { pay, setupPayment, startQuote } from '@interledger/pay';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
@@ -142,6 +142,19 @@ describe('grant requests', () => {
 
   it('refuses a grant for a wallet address that is not ours: 400 invalid_request', async () => {
     await expect(grantFor(alice.client, 'https://wallet.example/bob')).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+  });
+
+  it('grants to a client that sends its key (client: {jwk}, directed identity) and publishes none', async () => {
+    const anon = await wallets.client('anonymous', { publish: false });
+    const jwk = generateJwk({ privateKey: anon.privateKey, keyId: anon.keyId });
+    const grant = await anon.client.grant.request(
+      { url: `${origin}/op/auth` },
+      { access_token: { access: [{ type: 'incoming-payment', actions: ['create'], identifier: wa(pubkey) }] } },
+      { jwk } as any,
+    );
+    if (!isFinalizedGrant(grant) || !grant.access_token) throw new Error('expected a non-interactive grant');
+    const created = await anon.client.incomingPayment.create({ url: `${origin}/op`, accessToken: grant.access_token.value }, { walletAddress: wa(pubkey) });
+    expect(created.methods).toHaveLength(1);
   });
 
   it('refuses a client key URL that times out, or whose JWKS is huge: 400 invalid_client, promptly', async () => {

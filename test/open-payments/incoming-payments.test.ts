@@ -1,8 +1,9 @@
 // The tie between STREAM credits and incoming payments: receivedAmount moves with the ledger credit, in its
-// transaction, and a completed or expired payment takes nothing.
+// transaction, and a completed or expired payment takes nothing. Grants: hashed tokens, rotation, expiry.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger';
+import { Grants } from '../../src/open-payments/grants';
 import { IncomingPayments, PAYMENT_CLOSED, isCompleted } from '../../src/open-payments/incoming-payments';
 import { openDatabase } from '../../src/storage/database';
 
@@ -75,5 +76,31 @@ describe('IncomingPayments.recordReceived', () => {
     expect(payments.purgeExpired(now.t + 5, 10)).toBe(0);
     expect(payments.purgeExpired(now.t + 6, 10)).toBe(1);
     expect(payments.get(p.id)).toBeUndefined();
+  });
+});
+
+describe('Grants', () => {
+  it('finds a grant by its token only while it lives; rotation replaces the token; purge deletes it after expiry', () => {
+    const db = openDatabase(':memory:');
+    const now = { t: 1_000_000 };
+    const grants = new Grants(db, 60_000, () => now.t);
+    const key = { kid: 'k', alg: 'EdDSA' as const, kty: 'OKP' as const, crv: 'Ed25519' as const, x: 'x'.repeat(43) };
+    const issued = grants.create('https://wallet.example/c', key, [{ type: 'incoming-payment', actions: ['create'] }]);
+    expect(grants.byAccessToken(issued.accessToken)?.id).toBe(issued.grant.id);
+    expect(grants.byContinuation(issued.grant.id, issued.continueToken!)?.id).toBe(issued.grant.id);
+    expect(grants.byContinuation(issued.grant.id, issued.accessToken)).toBeUndefined();
+    // only hashes are stored
+    const row = db.prepare('SELECT * FROM op_grants').get() as Record<string, unknown>;
+    expect(JSON.stringify(row)).not.toContain(issued.accessToken);
+    const rotated = grants.rotate(issued.grant);
+    expect(grants.byAccessToken(issued.accessToken)).toBeUndefined();
+    expect(grants.byAccessToken(rotated.accessToken)?.id).toBe(issued.grant.id);
+    grants.revoke(rotated.grant.manageId);
+    expect(grants.byAccessToken(rotated.accessToken)).toBeUndefined();
+    expect(grants.liveOf('https://wallet.example/c', 10)).toBe(1);
+    now.t += 60_001;
+    expect(grants.byContinuation(issued.grant.id, issued.continueToken!)).toBeUndefined();
+    expect(grants.liveOf('https://wallet.example/c', 10)).toBe(0);
+    expect(grants.purgeExpired(now.t, 10)).toBe(1);
   });
 });
