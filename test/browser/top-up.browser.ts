@@ -56,7 +56,8 @@ describe('the top-up form', () => {
     await page.click('#topup button');
     const code = await page.waitForSelector('#topup-out code');
     expect(await code.textContent()).toMatch(new RegExp(`^${wallet.httpUrl}/op/incoming-payments/[0-9a-f-]{36}$`));
-    await page.waitForFunction(() => (document.querySelector('#topup-out img') as HTMLImageElement | null)?.naturalWidth! > 0);
+    const img = await page.waitForSelector('#topup-out img');
+    await expect.poll(() => img.evaluate((e) => (e as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     expect(await page.textContent('#topup-out')).toContain('choose Send and paste (or scan)');
     const created = await fetch(`${wallet.httpUrl}/op/incoming-payments/${(await code.textContent())!.split('/').pop()}`);
     expect(created.status).toBe(200); // the public view: it exists at the operator's wallet
