@@ -193,6 +193,12 @@ describe('top-ups paid in part', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(first.body.expiresAt));
     expect(row(c, first.body.incomingPayment)).toEqual({ amount: 100n, received: 55n, credited: 5n });
     expect(balanceOf(c, user)).toBe(5n);
+    // Completed at the wallet before it was credited: no packet can arrive after the credit
+    expect(await payer.client.incomingPayment.get({ url: first.body.incomingPayment, accessToken: await readAllToken() })).toMatchObject({
+      completed: true,
+      receivedAmount: { value: '55', assetCode: 'USD', assetScale: 2 },
+      methods: [],
+    });
 
     // 5 wallet units left over + 35 received = 4 of ours, nothing left
     const second = await topUp(c, user, '10');

@@ -66,6 +66,7 @@ export function mountTopUps(deps: TopUpDeps): { stop(): Promise<void> } {
   const watcher = new TopUpWatcher({
     topUps,
     read: (url) => wallet.read(url),
+    finish: (url) => wallet.finish(url),
     committer,
     pollIntervalMs: config.topUpPollInterval,
     log,

@@ -32,7 +32,7 @@ const units = (value: unknown, what: string): bigint => {
 
 /**
  * The relay as an Open Payments client of the operator's own wallet, with the official client: one access token
- * for `incoming-payment` create and read on the operator's wallet address, requested from its auth server when
+ * for `incoming-payment` create, read and complete on the operator's wallet address, requested from its auth server when
  * needed and kept in memory only (after a restart, or when the wallet refuses it, a new grant is requested).
  */
 export class OperatorWallet {
@@ -99,7 +99,24 @@ export class OperatorWallet {
 
   /** What an incoming payment created by `createIncomingPayment` has received, and whether it is completed. */
   async read(url: string): Promise<IncomingPaymentState> {
-    const p = await this.withToken((accessToken) => this.client.incomingPayment.get({ url, accessToken }));
+    return this.state(await this.withToken((accessToken) => this.client.incomingPayment.get({ url, accessToken })));
+  }
+
+  /**
+   * Completes an incoming payment (the wallet then takes no more packets for it, whatever its clock says) and
+   * returns its final state; when the wallet refuses (some do for an expired one), its state as read.
+   */
+  async finish(url: string): Promise<IncomingPaymentState> {
+    try {
+      const p = await this.withToken((accessToken) => this.client.incomingPayment.complete({ url, accessToken }));
+      return this.state(p);
+    } catch (err) {
+      if (!(err instanceof OpenPaymentsClientError) || !err.status || err.status >= 500) throw err;
+      return this.read(url);
+    }
+  }
+
+  private state(p: { receivedAmount?: { value?: unknown; assetCode?: unknown; assetScale?: unknown }; completed?: unknown }): IncomingPaymentState {
     const r = p.receivedAmount;
     if (r?.assetCode !== this.asset.assetCode || r.assetScale !== this.asset.assetScale) throw new WalletError('the wallet sent another asset');
     return { received: units(r.value, 'receivedAmount'), completed: p.completed === true };
@@ -131,7 +148,7 @@ export class OperatorWallet {
   private async requestGrant(): Promise<{ value: string; until: number }> {
     const grant = await this.client.grant.request(
       { url: this.authServer },
-      { access_token: { access: [{ type: 'incoming-payment', actions: ['create', 'read'], identifier: this.walletAddress }] } },
+      { access_token: { access: [{ type: 'incoming-payment', actions: ['create', 'read', 'complete'], identifier: this.walletAddress }] } },
     );
     if (!isFinalizedGrant(grant) || !grant.access_token?.value) throw new WalletError('the wallet asked for interaction to grant incoming payments');
     const lifetime = grant.access_token.expires_in ? grant.access_token.expires_in * 1000 - TOKEN_MARGIN_MS : DEFAULT_TOKEN_MS;

@@ -8,8 +8,8 @@ const BATCH = 32;
 /** The wait between reads doubles up to this many times the first. */
 const MAX_BACKOFF_FACTOR = 30;
 /**
- * An expired payment is read for its final amount this long after its expiresAt, so that a wallet whose clock is
- * a little behind ours has stopped taking packets.
+ * An expired payment is completed and read for its final amount this long after its expiresAt (completing it stops
+ * a wallet whose clock is behind ours from taking more packets; some wallets refuse to complete an expired one).
  */
 export const EXPIRY_GRACE_MS = 2000;
 /** Credited top-ups are kept this long (what was asked, received and credited), then deleted. */
@@ -18,6 +18,8 @@ const KEEP_CREDITED_MS = 30 * 24 * 3600_000;
 export interface WatcherDeps {
   topUps: TopUps;
   read: (incomingPayment: string) => Promise<IncomingPaymentState>;
+  /** Completes an expired one at the wallet (no packet can then arrive after it is credited) and reads it. */
+  finish: (incomingPayment: string) => Promise<IncomingPaymentState>;
   committer: Committer;
   /** Milliseconds before the first read; doubled per read, up to MAX_BACKOFF_FACTOR times. */
   pollIntervalMs: number;
@@ -77,7 +79,8 @@ export class TopUpWatcher {
     const { topUps, committer, log, pollIntervalMs } = this.deps;
     let state: IncomingPaymentState | undefined;
     try {
-      state = await this.deps.read(t.incomingPayment);
+      const expired = this.#now() >= t.expiresAt + EXPIRY_GRACE_MS;
+      state = await (expired ? this.deps.finish(t.incomingPayment) : this.deps.read(t.incomingPayment));
     } catch (err) {
       log.warn({ incomingPayment: t.incomingPayment, reads: t.reads, reason: describe(err) }, 'top-ups: reading an incoming payment failed');
     }
