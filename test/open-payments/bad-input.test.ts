@@ -316,6 +316,22 @@ describe('incoming payments', () => {
     await grantFor(c.client, wa(pubkey), ['read', 'complete']);
   });
 
+  it('read covers the client’s own payments, read-all every payment of the wallet address (Rafiki reads as read-all)', async () => {
+    const creator = await fresh();
+    const g = await grantFor(creator.client, wa(pubkey), ['create']);
+    const created = await creator.client.incomingPayment.create({ url: `${origin}/op`, accessToken: g.access_token.value }, { walletAddress: wa(pubkey) });
+    const reader = await fresh();
+    const own = await grantFor(reader.client, wa(pubkey), ['read']);
+    await expect(reader.client.incomingPayment.get({ url: created.id, accessToken: own.access_token.value })).rejects.toMatchObject({ status: 403 });
+    // no identifier: every wallet address of this server
+    const all = await reader.client.grant.request({ url: `${origin}/op/auth` }, { access_token: { access: [{ type: 'incoming-payment', actions: ['read-all'] }] } });
+    if (!isFinalizedGrant(all) || !all.access_token) throw new Error('expected a non-interactive grant');
+    expect(await reader.client.incomingPayment.get({ url: created.id, accessToken: all.access_token.value })).toMatchObject({ id: created.id });
+    await expect(
+      reader.client.incomingPayment.get({ url: `${origin}/op/incoming-payments/00000000-0000-4000-8000-000000000000`, accessToken: all.access_token.value }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
   it('rotates and revokes access tokens', async () => {
     const alice = await fresh();
     const grant = await grantFor(alice.client, wa(pubkey));
