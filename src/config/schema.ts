@@ -293,6 +293,18 @@ const settlementChain = (chain: 'BASE' | 'CRONOS', name: string, chainId: number
 const base = settlementChain('BASE', 'Base', 8453, '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', 10);
 const cronos = settlementChain('CRONOS', 'Cronos', 25, '0xc21223249CA28397B4B6541dfFaEcC539BfF0c59', 2);
 
+/** An Open Payments wallet address URL (http(s); whether http is allowed is checked at start), or empty. */
+const walletAddressUrl: Parser<string> = (raw) => {
+  if (raw === '') return raw;
+  try {
+    const u = new URL(raw);
+    if ((u.protocol === 'https:' || u.protocol === 'http:') && !u.search && !u.hash && !u.username) return raw.replace(/\/$/, '');
+  } catch {
+    /* fall through to the error */
+  }
+  return fail('expected a wallet address URL such as https://interledger.app/alice');
+};
+
 export const settings = {
   port: { env: 'PORT', default: '8080', description: 'TCP port for HTTP and WebSocket', parse: int(0, 65535) },
   host: { env: 'HOST', default: '0.0.0.0', description: 'address to listen on', parse: str },
@@ -441,6 +453,67 @@ export const settings = {
     env: 'OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT',
     default: '10000',
     description: 'live grants, and open (neither completed nor expired) incoming payments, one Open Payments client may hold (beyond: refused)',
+    parse: int(1, 1_000_000),
+  },
+  // Top-ups through the operator's own Open Payments wallet (src/open-payments/operator-wallet): the relay is a client.
+  operatorWalletAddress: {
+    env: 'OPERATOR_WALLET_ADDRESS',
+    default: '',
+    description: "the operator's Open Payments wallet address at a real wallet (https://…); top-ups are paid into it (empty: no top-ups)",
+    parse: walletAddressUrl,
+  },
+  operatorWalletKeyId: {
+    env: 'OPERATOR_WALLET_KEY_ID',
+    default: '',
+    description: 'id of the key registered for that wallet address at the wallet (its developer keys)',
+    parse: str,
+  },
+  operatorWalletPrivateKey: {
+    env: 'OPERATOR_WALLET_PRIVATE_KEY',
+    default: '',
+    description: 'that Ed25519 private key: PEM, or PEM in base64 as wallets hand it out (or use OPERATOR_WALLET_PRIVATE_KEY_FILE)',
+    parse: str,
+  },
+  operatorWalletPrivateKeyFile: {
+    env: 'OPERATOR_WALLET_PRIVATE_KEY_FILE',
+    default: '',
+    description: 'file holding that private key (PEM or base64 PEM); read at start',
+    parse: str,
+  },
+  operatorWalletClient: {
+    env: 'OPERATOR_WALLET_CLIENT',
+    default: '',
+    description: 'wallet address whose jwks.json publishes that key, naming the relay as a client (empty: OPERATOR_WALLET_ADDRESS)',
+    parse: walletAddressUrl,
+  },
+  operatorWalletInsecure: {
+    env: 'OPERATOR_WALLET_INSECURE',
+    default: 'false',
+    description: 'true allows http:// wallet addresses for the operator wallet (tests only)',
+    parse: bool,
+  },
+  topUpMaxAmount: {
+    env: 'TOP_UP_MAX_AMOUNT',
+    default: '1000000000000',
+    description: 'largest top-up one POST /pay/<pubkey>/top-ups may ask for, in the smallest unit of ASSET_CODE/ASSET_SCALE',
+    parse: amount,
+  },
+  topUpExpiry: {
+    env: 'TOP_UP_EXPIRY',
+    default: '600',
+    description: "seconds a top-up's incoming payment stays open; what arrived by then is credited",
+    parse: int(2, 86_400),
+  },
+  topUpPollInterval: {
+    env: 'TOP_UP_POLL_INTERVAL',
+    default: '2000',
+    description: 'milliseconds before the first read of an open top-up; the wait doubles per read, up to 30 times this',
+    parse: int(50, 60_000),
+  },
+  topUpMaxOpen: {
+    env: 'TOP_UP_MAX_OPEN',
+    default: '1000',
+    description: 'top-ups waiting to be paid, all pubkeys together (beyond: 429); one pubkey may have 5',
     parse: int(1, 1_000_000),
   },
   economicSnapshotInterval: {

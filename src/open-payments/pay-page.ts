@@ -1,6 +1,7 @@
 import type { Config } from '../config/load';
 import { encodeNpub } from '../payments/npub';
 import type { Prices } from '../payments/pricing';
+import { topUpForm } from './operator-wallet/top-up-form';
 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -60,7 +61,7 @@ code{background:#f3f3f3;padding:.1rem .3rem;border-radius:4px;word-break:break-a
 ${prices(config, p)}
 <h2>Where to pay</h2>
 ${openPayments}
-<!-- TOP-UP FORM (issue #17 part B): the form that creates an incoming payment at the operator's wallet goes here. -->
+<!-- TOP-UP FORM (issue #17 part B): src/open-payments/operator-wallet/top-up-form.ts -->${topUpForm(config)}
 <h2>Your balance</h2>
 <p>Only you can see it: it is shown after your Nostr browser extension signs a request (NIP-98).</p>
 <button id="bal">Show my balance</button> <span id="out"></span>

@@ -27,6 +27,7 @@ import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
 import { IncomingPayments } from '../open-payments/incoming-payments';
 import { mountOpenPayments } from '../open-payments/routes';
+import { connectOperatorWallet, mountTopUps } from '../open-payments/operator-wallet';
 import { StreamReceiver } from '../payments/stream/receiver';
 import type { SettlementChain } from '../settlement/channel-chain';
 import { recordSettlementAction } from '../settlement/record-action';
@@ -82,6 +83,8 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
     t.error
       ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
       : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
+  // Top-ups need the operator wallet's asset; a wallet that cannot be read or holds another asset stops the start.
+  const operatorWallet = await connectOperatorWallet(config, log);
   const dirWas = privateDir(config.dataDir);
   if (dirWas) tightened(dirWas);
   // A new lease (no database, BACKUP_URL set) comes back with its data before anything opens the database.
@@ -175,6 +178,7 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
   app.options('/.well-known/pay', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   app.options('/pay/:id', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   const stopOpenPayments = mountOpenPayments({ app, config, db, ledger, committer, credentials, incomingPayments, prices, log });
+  const topUps = operatorWallet && mountTopUps({ app, config, db, ledger, committer, log, ...operatorWallet });
   const selectOne = db.prepare('SELECT 1').pluck();
   // O(1) per call: unauthenticated, so it must not scan; writes that fail (a full disk) take the database down
   app.get('/health', (res) => {
@@ -212,6 +216,7 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
         stopPurge();
         stopVanishPurge();
         stopOpenPayments();
+        await topUps?.stop();
         if (listenSocket) uWS.us_listen_socket_close(listenSocket);
         const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
