@@ -31,6 +31,7 @@ import { connectOperatorWallet, mountTopUps } from '../open-payments/operator-wa
 import { StreamReceiver } from '../payments/stream/receiver';
 import type { SettlementChain } from '../settlement/channel-chain';
 import { recordSettlementAction } from '../settlement/record-action';
+import { openSettlementChains } from '../settlement/settlement-chains';
 import { checkSettlementChains, SettlementEngine } from '../settlement/settlement-engine';
 import { SETTLEMENT_PROTOCOL } from '../settlement/settlement-messages';
 import { SettlementRecorder } from '../settlement/record-settlement';
@@ -78,7 +79,8 @@ export interface ComposeOptions {
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
 export async function composePeer(config: Config, log: Logger, options: ComposeOptions = {}): Promise<Peer> {
   const startedAt = Date.now();
-  checkSettlementChains(config.ilpPeers, options.settlementChains ?? []);
+  const settlementChains = options.settlementChains ?? (await openSettlementChains(config));
+  checkSettlementChains(config.ilpPeers, settlementChains);
   const tightened = (t: Tightened) =>
     t.error
       ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
@@ -147,7 +149,7 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
   connector.setLocalReceiver(receiver);
   const recorder = new SettlementRecorder(db, ledger);
   const settlement = new SettlementEngine({
-    db, ledger, recorder, committer, links: connector.links, peers: config.ilpPeers, chains: options.settlementChains ?? [],
+    db, ledger, recorder, committer, links: connector.links, peers: config.ilpPeers, chains: settlementChains,
     assetScale: config.assetScale, log, tickMs: options.settlementTickMs, beforeSend: options.beforeVoucherSend,
   });
 
