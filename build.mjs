@@ -1,6 +1,6 @@
 // Typecheck, then bundle src/index.ts (the package entry and the binary) into dist/peer.js (CJS) with the native files and migrations it loads beside it.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import esbuild from 'esbuild';
@@ -37,6 +37,42 @@ const wasmPathShim = {
 };
 
 /**
+ * The libraries of optional features (off-site backups: the AWS SDK; settlement: viem; top-ups and Open Payments
+ * signatures: the Interledger clients) go to files of their own in dist/vendor/, required only when that feature
+ * runs: in peer.js they would double what every start parses. Each file exports what src/ imports of it.
+ */
+const VENDOR = ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@interledger/open-payments', '@interledger/http-signature-utils', 'viem', 'viem/accounts'];
+const vendorName = (spec) => `${spec.replace(/^@/, '').replace(/\//g, '-')}.js`;
+const vendorSplit = (prefix, self) => ({
+  name: 'vendor-split',
+  setup(b) {
+    b.onResolve({ filter: /^(@aws-sdk|@interledger|viem)/ }, (args) =>
+      VENDOR.includes(args.path) && args.path !== self ? { path: prefix + vendorName(args.path), external: true } : undefined,
+    );
+  },
+});
+/** The names src/ imports (values, not types) from `spec`. */
+function importedNames(spec) {
+  const names = new Set();
+  const files = readdirSync('src', { recursive: true }).filter((f) => f.endsWith('.ts')).map((f) => path.join('src', f));
+  const quoted = spec.replace(/[/.]/g, '\\$&');
+  const staticImport = new RegExp(`import\\s+(?!type\\s)\\{([^}]*)\\}\\s*from\\s*'${quoted}'`, 'g');
+  const dynamicImport = new RegExp(`const\\s*\\{([^}]*)\\}\\s*=\\s*await\\s+import\\('${quoted}'\\)`, 'g');
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (const re of [staticImport, dynamicImport]) {
+      for (const m of text.matchAll(re)) {
+        for (const part of m[1].split(',')) {
+          const name = part.trim().split(/\s+as\s+|:/)[0].trim();
+          if (name && !name.startsWith('type ')) names.add(name);
+        }
+      }
+    }
+  }
+  return [...names];
+}
+
+/**
  * Our optional N-API verifier over the system libsecp256k1 (needs libsecp256k1-dev to build, libsecp256k1-1 to
  * run). When it cannot build, the peer falls back to WASM and says so in its log; the build goes on.
  */
@@ -71,9 +107,26 @@ await esbuild.build({
   sourcemap: true,
   legalComments: 'none',
   define: { __BUNDLED__: 'true', __VERSION__: JSON.stringify(pkg.version), __REPOSITORY__: JSON.stringify(repository), 'import.meta.url': '""' },
-  plugins: [uwsShim, wasmPathShim],
+  plugins: [uwsShim, wasmPathShim, vendorSplit('./vendor/')],
   logLevel: 'warning',
 });
+
+for (const spec of VENDOR) {
+  const names = importedNames(spec);
+  if (names.length === 0) throw new Error(`build: nothing of ${spec} is imported by src/; drop it from VENDOR`);
+  await esbuild.build({
+    stdin: { contents: `export { ${names.join(', ')} } from '${spec}';`, resolveDir: '.', loader: 'js' },
+    outfile: `dist/vendor/${vendorName(spec)}`,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    plugins: [vendorSplit('./', spec)],
+    logLevel: 'warning',
+  });
+}
 
 // Worker threads run from files of their own beside peer.js: the WAL checkpointer (src/storage/checkpointer.ts)
 // and the read workers (src/storage/read-pool.ts: REQ, COUNT, NEG-OPEN and search off the event loop).
@@ -105,4 +158,4 @@ if (nativeProblem) console.warn(`native verifier not built (${nativeProblem}); t
 else copyFileSync('native/secp256k1/build/Release/nostr_secp256k1.node', 'dist/nostr_secp256k1.node');
 // The repo is "type": "module"; dist/ is CommonJS wherever it is copied.
 writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-console.log(`built dist/peer.js (${pkg.version}) with checkpoint-worker.js, read-worker.js, ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/, dashboard/`);
+console.log(`built dist/peer.js (${pkg.version}) with checkpoint-worker.js, read-worker.js, vendor/ (${VENDOR.length} optional libraries), ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/, dashboard/`);

@@ -1,4 +1,3 @@
-import { getKeyId, validateSignature, validateSignatureHeaders } from '@interledger/http-signature-utils';
 import type { Jwk } from './client-keys';
 
 /** A request as the signature checks see it: headers by lowercase name. */
@@ -40,6 +39,8 @@ export class SignatureVerifier {
     const sig = request.headers['signature'];
     const input = request.headers['signature-input'];
     if (!sig || !input) return 'the request is not signed (Signature and Signature-Input are required)';
+    // Loaded at the first signed request, not at start: a relay without Open Payments traffic never parses it.
+    const { getKeyId, validateSignature, validateSignatureHeaders } = await import('@interledger/http-signature-utils');
     if (request.body.length > 0 && !/"content-digest"/.test(input)) return 'the signature must cover content-digest';
     if (!validateSignatureHeaders(request)) return 'the signature does not cover the required components, or content-digest does not match the body';
     const created = CREATED.exec(input);

@@ -9,7 +9,7 @@ import type { Refusal, RefusalPrefix } from '../relay/refusal';
 import type { DurableWriter } from '../storage/durable-writer';
 import { VERSION } from '../version';
 import type { BackupStatus } from './backup/schedule-backups';
-import type { OffsiteStatus } from './backup/offsite-schedule';
+import type { OffsiteStatus } from './backup/offsite-status';
 import { MAX_PENDING_CHECKS } from '../nostr/verify';
 import { bearerChecker } from './bearer-token';
 import { LatencyHistogram } from './latency-histogram';

@@ -4,12 +4,11 @@ import type { Config } from '../config/load';
 import type { Connector } from '../connector/connector';
 import type { LedgerViews } from '../ledger/views';
 import type { Relay } from '../relay/relay';
-import type { Db } from '../storage/database';
 import type { SettlementView } from '../settlement/settlement-view';
 import type { DurableWriter } from '../storage/durable-writer';
 import { backupsDir } from './backup/backup-files';
 import { scheduleBackups, type BackupSchedule } from './backup/schedule-backups';
-import { scheduleOffsite, type OffsiteSchedule } from './backup/offsite-schedule';
+import type { OffsiteSchedule } from './backup/offsite-schedule';
 import { Dashboard, dashboardRoutes } from './dashboard/dashboard';
 import type { Economics } from './economics';
 import { onWarnings } from './logger';
@@ -21,8 +20,6 @@ export interface OpsParts {
   log: Logger;
   app: TemplatedApp;
   databaseFile: string;
-  /** Read by the off-site backups: whether money moved since the last ledger snapshot. */
-  db: Db;
   relay: Relay;
   connections(): number;
   writer: DurableWriter;
@@ -33,6 +30,8 @@ export interface OpsParts {
   money: LedgerViews;
   /** Snapshots of the economy kept in the database: the dashboard's long history. */
   economics: Economics;
+  /** Off-site backups, when BACKUP_URL is set (built by the composition root, which loads the S3 client only then). */
+  offsite?: OffsiteSchedule;
   /** Channels with peers, for /metrics and /dashboard. */
   settlement?: SettlementView;
   /** Operator actions on the dashboard (see dashboardRoutes), e.g. recording an out-of-band settlement. */
@@ -65,7 +64,7 @@ export function startOps(p: OpsParts): Ops {
     keep: config.backupKeep,
     log,
   });
-  const offsite = config.backupUrl ? scheduleOffsite(config, p.databaseFile, p.db, log, p.startedAt) : undefined;
+  const { offsite } = p;
   if (config.backupUrl && config.backupEncryptionKey === 'none') log.warn({ backupUrl: config.backupUrl }, 'off-site backups are NOT encrypted (BACKUP_ENCRYPTION_KEY=none)');
   const sources = { ...p, backups: backups.status, offsite: offsite?.status };
   const metrics = new PeerMetrics(sources);

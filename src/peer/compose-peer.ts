@@ -8,8 +8,7 @@ import { httpLinkRoute } from '../connector/http-link-server';
 import { CORS_HEADERS, respond, respondJson } from '../http/respond';
 import { Economics } from '../ops/economics';
 import { health } from '../ops/health';
-import { offsiteHealth } from '../ops/backup/offsite-schedule';
-import { restoreOnBoot } from '../ops/backup/restore-on-boot';
+import { offsiteHealth } from '../ops/backup/offsite-status';
 import { startOps } from '../ops/ops';
 import { verifier } from '../nostr/verify';
 import { homePage } from '../relay/home-page';
@@ -27,14 +26,11 @@ import { SPSP_CORS_HEADERS, spspResponse } from '../payments/spsp';
 import { StreamCredentials } from '../payments/stream-credentials';
 import { IncomingPayments } from '../open-payments/incoming-payments';
 import { mountOpenPayments } from '../open-payments/routes';
-import { connectOperatorWallet, mountTopUps } from '../open-payments/operator-wallet';
 import { StreamReceiver } from '../payments/stream/receiver';
 import type { SettlementChain } from '../settlement/channel-chain';
 import { recordSettlementAction } from '../settlement/record-action';
-import { openSettlementChains } from '../settlement/settlement-chains';
-import { checkSettlementChains, SettlementEngine } from '../settlement/settlement-engine';
-import { SETTLEMENT_PROTOCOL } from '../settlement/settlement-messages';
 import { SettlementRecorder } from '../settlement/record-settlement';
+import { SETTLEMENT_PROTOCOL } from '../settlement/settlement-messages';
 import { openDatabase } from '../storage/database';
 import { privateDir, type Tightened } from '../storage/private-files';
 import { EventStore } from '../storage/events';
@@ -79,18 +75,24 @@ export interface ComposeOptions {
 /** The composition root: opens storage, builds the relay, registers every route on one uWS app, listens. */
 export async function composePeer(config: Config, log: Logger, options: ComposeOptions = {}): Promise<Peer> {
   const startedAt = Date.now();
-  const settlementChains = options.settlementChains ?? (await openSettlementChains(config));
-  checkSettlementChains(config.ilpPeers, settlementChains);
+  // The chain client (viem), the S3 client and the Open Payments client are loaded only when configured: a start
+  // without them does not pay for parsing them.
+  const settles = config.ilpPeers.some((p) => p.settlement);
+  const settlementEngine = settles ? await import('../settlement/settlement-engine') : undefined;
+  const settlementChains = options.settlementChains ?? (settles ? await (await import('../settlement/settlement-chains')).openSettlementChains(config) : []);
+  settlementEngine?.checkSettlementChains(config.ilpPeers, settlementChains);
   const tightened = (t: Tightened) =>
     t.error
       ? log.warn({ path: t.path, mode: t.was, err: t.error }, 'readable by others and cannot be made private')
       : log.warn({ path: t.path, was: t.was }, 'was readable by others: made private to this user');
   // Top-ups need the operator wallet's asset; a wallet that cannot be read or holds another asset stops the start.
-  const operatorWallet = await connectOperatorWallet(config, log);
+  const wantsTopUps = [config.operatorWalletAddress, config.operatorWalletKeyId, config.operatorWalletPrivateKey, config.operatorWalletPrivateKeyFile].some(Boolean);
+  const topUpModule = wantsTopUps ? await import('../open-payments/operator-wallet') : undefined;
+  const operatorWallet = await topUpModule?.connectOperatorWallet(config, log);
   const dirWas = privateDir(config.dataDir);
   if (dirWas) tightened(dirWas);
   // A new lease (no database, BACKUP_URL set) comes back with its data before anything opens the database.
-  await restoreOnBoot(config, databaseFile(config.dataDir), log);
+  if (config.backupUrl) await (await import('../ops/backup/restore-on-boot')).restoreOnBoot(config, databaseFile(config.dataDir), log);
   // Before the database is opened: a second peer on this folder would serve from a database another one owns.
   const unlock = lockDataDir(config.dataDir, 'serve');
   const db = openOrUnlock(databaseFile(config.dataDir), unlock, tightened);
@@ -148,7 +150,8 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
   });
   connector.setLocalReceiver(receiver);
   const recorder = new SettlementRecorder(db, ledger);
-  const settlement = new SettlementEngine({
+  // Settlement on a chain, when a peer settles on one; out-of-band records (recorder) need no chain.
+  const settlement = settlementEngine && new settlementEngine.SettlementEngine({
     db, ledger, recorder, committer, links: connector.links, peers: config.ilpPeers, chains: settlementChains,
     assetScale: config.assetScale, log, tickMs: options.settlementTickMs, beforeSend: options.beforeVoucherSend,
   });
@@ -156,7 +159,7 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
   let listenSocket: uWS.us_listen_socket | undefined;
   let draining = false;
   const app = uWS.App();
-  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log, new Map([[SETTLEMENT_PROTOCOL, settlement.handler]]));
+  const btp = btpRoute(app, '/btp', connector, peerForToken(config.ilpPeers), config, log, settlement && new Map([[SETTLEMENT_PROTOCOL, settlement.handler]]));
   // ILP-over-HTTP beside BTP: outgoing links for peers with `http`, and POST /ilp for incoming packets
   const httpLinks = openHttpLinks(config.ilpPeers, connector.links, config.ilpAddress, connector.linkStats, log);
   const ilpHttp = httpLinkRoute(app, '/ilp', {
@@ -180,7 +183,7 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
   app.options('/.well-known/pay', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   app.options('/pay/:id', (res) => respond(res, '204 No Content', 'text/plain', '', SPSP_CORS_HEADERS));
   const stopOpenPayments = mountOpenPayments({ app, config, db, ledger, committer, credentials, incomingPayments, prices, log });
-  const topUps = operatorWallet && mountTopUps({ app, config, db, ledger, committer, log, ...operatorWallet });
+  const topUps = operatorWallet && topUpModule?.mountTopUps({ app, config, db, ledger, committer, log, ...operatorWallet });
   const selectOne = db.prepare('SELECT 1').pluck();
   // O(1) per call: unauthenticated, so it must not scan; writes that fail (a full disk) take the database down
   app.get('/health', (res) => {
@@ -200,10 +203,13 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
     const ready = listenSocket !== undefined && !draining;
     respondJson(res, ready ? '200 OK' : '503 Service Unavailable', { ready });
   });
+  const offsite = config.backupUrl
+    ? (await import('../ops/backup/offsite-schedule')).scheduleOffsite(config, databaseFile(config.dataDir), db, log, startedAt)
+    : undefined;
   const ops = startOps({
-    config, log, app, databaseFile: databaseFile(config.dataDir), db, relay, connections: () => ws.connections.size, writer,
+    config, log, app, databaseFile: databaseFile(config.dataDir), offsite, relay, connections: () => ws.connections.size, writer,
     checkpoints: () => checkpointer.runs, connector, startedAt, money, economics,
-    settlement: settlement.view,
+    settlement: settlement?.view,
     dashboardActions: { settlements: (headers) => recordSettlementAction(recorder, committer, headers) },
   });
   app.any('/*', (res) => respondJson(res, '404 Not Found', { error: 'not found' }));
@@ -224,7 +230,7 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
         // New ILP packets are refused (T03); those in flight get their answers, within the 10 s budget.
         await connector.drain(3000);
         // no new settlement rounds; the one under way ends once the BTP sockets close (below)
-        const settling = settlement.stop();
+        const settling = settlement?.stop();
         // Answers to everything received so far go out before the sockets close.
         await relay.verified();
         writer.flush();
@@ -270,7 +276,7 @@ export async function composePeer(config: Config, log: Logger, options: ComposeO
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${portHolder(config.port)}`);
   }
   const port = (peer.port = uWS.us_socket_local_port(listenSocket));
-  settlement.start();
+  settlement?.start();
   // no count(*) here: on a large database it is a full scan, and cold start is measured to /ready
   log.info(startupSummary(config, prices, port, verifier.name), 'peer listening');
   if (verifier.fallbackReason) log.warn({ verifier: verifier.name, reason: verifier.fallbackReason }, 'signature verifier');

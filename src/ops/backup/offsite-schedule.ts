@@ -9,27 +9,7 @@ import { pruneOffsite } from './offsite-retention';
 import { cleanStaleWork, shipFull, shipLedger } from './offsite-ship';
 import { verifyOffsite, type VerifyResult } from './offsite-verify';
 import { S3Target } from './s3-target';
-
-export type OffsiteJob = 'full' | 'ledger' | 'verify';
-
-export interface JobStatus {
-  successes: number;
-  failures: number;
-  /** Failures since the last success: the backoff's exponent. */
-  consecutiveFailures: number;
-  last?: { at: number; name: string; storedBytes: number; ms: number };
-  lastFailure?: { at: number; message: string };
-  nextAt?: number;
-}
-
-export interface OffsiteStatus {
-  running?: OffsiteJob;
-  full: JobStatus;
-  ledger: JobStatus;
-  verify: JobStatus & { result?: VerifyResult };
-  /** Snapshot time (unix ms) of the newest backup known to be in the bucket, of either kind. */
-  lastGoodAt?: number;
-}
+import type { JobStatus, OffsiteJob, OffsiteStatus } from './offsite-status';
 
 export interface OffsiteSchedule {
   readonly status: OffsiteStatus;
@@ -42,15 +22,6 @@ const FIRST_RETRY_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The last ledger snapshot at stop may take this long of the 10 s a stop has (SIGTERM), then it is cancelled. */
 const FINAL_LEDGER_MS = 4000;
-
-/** Degraded: a job is failing, the last verification failed, or the newest copy is older than twice the interval. */
-export function offsiteHealth(s: OffsiteStatus, config: Pick<Config, 'backupOffsiteInterval'>, startedAt: number, now = Date.now()) {
-  const allowed = 2 * config.backupOffsiteInterval * 1000;
-  const age = s.lastGoodAt === undefined ? undefined : now - s.lastGoodAt;
-  const stale = allowed > 0 && (age === undefined ? now - startedAt > allowed : age > allowed);
-  const failing = s.full.consecutiveFailures > 0 || s.ledger.consecutiveFailures > 0 || s.verify.result?.ok === false;
-  return { backup: failing || stale ? ('degraded' as const) : ('ok' as const), backupAge: age === undefined ? null : Math.round(age / 1000) };
-}
 
 /** The raw settings a child `backup --offsite|--ledger|--verify` needs (it reads no .env of ours). */
 function childEnv(config: Config): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/load';
-import { offsiteHealth, type JobStatus, type OffsiteStatus } from './offsite-schedule';
+import { offsiteHealth, type JobStatus, type OffsiteStatus } from './offsite-status';
 
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
