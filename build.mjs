@@ -41,16 +41,20 @@ const wasmPathShim = {
  * signatures: the Interledger clients) go to files of their own in dist/vendor/, required only when that feature
  * runs: in peer.js they would double what every start parses. Each file exports what src/ imports of it.
  */
-const VENDOR = ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@interledger/open-payments', '@interledger/http-signature-utils', 'viem', 'viem/accounts'];
-const vendorName = (spec) => `${spec.replace(/^@/, '').replace(/\//g, '-')}.js`;
-const vendorSplit = (prefix, self) => ({
+const VENDOR = {
+  'aws-s3.js': ['@aws-sdk/client-s3', '@aws-sdk/lib-storage'],
+  'viem.js': ['viem', 'viem/accounts'],
+  'interledger.js': ['@interledger/open-payments', '@interledger/http-signature-utils'],
+};
+const vendorFile = new Map(Object.entries(VENDOR).flatMap(([file, specs]) => specs.map((spec) => [spec, file])));
+const vendorSplit = {
   name: 'vendor-split',
   setup(b) {
     b.onResolve({ filter: /^(@aws-sdk|@interledger|viem)/ }, (args) =>
-      VENDOR.includes(args.path) && args.path !== self ? { path: prefix + vendorName(args.path), external: true } : undefined,
+      vendorFile.has(args.path) ? { path: `./vendor/${vendorFile.get(args.path)}`, external: true } : undefined,
     );
   },
-});
+};
 /** The names src/ imports (values, not types) from `spec`. */
 function importedNames(spec) {
   const names = new Set();
@@ -107,23 +111,26 @@ await esbuild.build({
   sourcemap: true,
   legalComments: 'none',
   define: { __BUNDLED__: 'true', __VERSION__: JSON.stringify(pkg.version), __REPOSITORY__: JSON.stringify(repository), 'import.meta.url': '""' },
-  plugins: [uwsShim, wasmPathShim, vendorSplit('./vendor/')],
+  plugins: [uwsShim, wasmPathShim, vendorSplit],
   logLevel: 'warning',
 });
 
-for (const spec of VENDOR) {
-  const names = importedNames(spec);
-  if (names.length === 0) throw new Error(`build: nothing of ${spec} is imported by src/; drop it from VENDOR`);
+// Each vendor file is whole in itself (a library's packages together), exporting what src/ imports of them.
+for (const [file, specs] of Object.entries(VENDOR)) {
+  const exports = specs.map((spec) => {
+    const names = importedNames(spec);
+    if (names.length === 0) throw new Error(`build: nothing of ${spec} is imported by src/; drop it from VENDOR`);
+    return `export { ${names.join(', ')} } from '${spec}';`;
+  });
   await esbuild.build({
-    stdin: { contents: `export { ${names.join(', ')} } from '${spec}';`, resolveDir: '.', loader: 'js' },
-    outfile: `dist/vendor/${vendorName(spec)}`,
+    stdin: { contents: exports.join('\n'), resolveDir: '.', loader: 'js' },
+    outfile: `dist/vendor/${file}`,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
     minify: true,
     legalComments: 'none',
-    plugins: [vendorSplit('./', spec)],
     logLevel: 'warning',
   });
 }
@@ -158,4 +165,4 @@ if (nativeProblem) console.warn(`native verifier not built (${nativeProblem}); t
 else copyFileSync('native/secp256k1/build/Release/nostr_secp256k1.node', 'dist/nostr_secp256k1.node');
 // The repo is "type": "module"; dist/ is CommonJS wherever it is copied.
 writeFileSync('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-console.log(`built dist/peer.js (${pkg.version}) with checkpoint-worker.js, read-worker.js, vendor/ (${VENDOR.length} optional libraries), ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/, dashboard/`);
+console.log(`built dist/peer.js (${pkg.version}) with checkpoint-worker.js, read-worker.js, vendor/ (optional features' libraries), ${uwsBinary}, better_sqlite3.node, ${nativeProblem ? '' : 'nostr_secp256k1.node, '}secp256k1.wasm, migrations/, dashboard/`);
