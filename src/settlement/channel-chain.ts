@@ -1,4 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem';
+import type { ChannelScope } from './contract';
 
 /**
  * The few calls settlement makes to the channel contract (contracts/StreamChannel.sol, the 2026 stream-channel
@@ -56,3 +57,6 @@ export interface SettlementChain {
   /** The token's decimals (USDC: 6). */
   tokenScale: number;
 }
+
+/** The deployment a settlement chain's vouchers are bound to (the EIP-712 domain's chain id and contract). */
+export const scopeOf = (c: SettlementChain): ChannelScope => ({ chainId: c.chain.chainId, contract: c.chain.contract });

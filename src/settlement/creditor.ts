@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
-import { zeroAddress } from 'viem';
+import { isAddressEqual as sameAddress, zeroAddress } from 'viem';
 import type { PeerSettlement } from '../config/peer-settlement';
 import type { SubProtocolReply } from '../connector/peer-links';
 import type { Committer } from '../storage/committer';
 import type { Db } from '../storage/database';
 import { ledgerToTokens, tokensToLedger } from './amounts';
-import type { OnChainChannel, SettlementChain } from './channel-chain';
+import { scopeOf, type OnChainChannel, type SettlementChain } from './channel-chain';
 import type { ChannelRow, ChannelStore } from './channel-store';
+import { channelIdOf, recoverVoucherSigner, voucherSigner } from './contract';
 import type { SettlementRecorder } from './record-settlement';
 import type { VoucherMessage } from './settlement-messages';
-import { channelIdOf, domainOf, sameAddress, voucherSigner } from './voucher';
 
 /** How long a read of a channel's on-chain state is trusted for a voucher within its deposit. */
 export const CHANNEL_CACHE_MS = 30_000;
@@ -53,14 +53,13 @@ export class Creditor {
     const { store } = this.p;
     const us = c.account.address;
     if (!sameAddress(v.token, c.token)) return refuse(`the channel's token is not ${c.token}`);
-    const id = channelIdOf(domainOf(c), v.payer, us, v.token, v.salt, v.authorizedSigner);
+    const id = channelIdOf({ payer: v.payer, payee: us, token: v.token, salt: v.salt, authorizedSigner: v.authorizedSigner }, scopeOf(c));
     if (id !== v.channelId) return refuse('the channel id does not match a channel from the payer to us in this token');
     let row = store.get(id);
     if (row && (row.peer !== peer || row.direction !== 'incoming')) return refuse('the channel belongs to another peering');
     if (row && v.cumulativeAmount <= row.best) return accepted(row.best);
-    const signer = await voucherSigner(domainOf(c), v);
-    const expected = sameAddress(v.authorizedSigner, zeroAddress) ? v.payer : v.authorizedSigner;
-    if (!signer || !sameAddress(signer, expected)) return refuse('the voucher is not signed by the channel payer');
+    const signer = recoverVoucherSigner({ ...scopeOf(c), channelId: v.channelId, cumulativeAmount: v.cumulativeAmount }, v.signature);
+    if (!signer || !sameAddress(signer, voucherSigner(v))) return refuse('the voucher is not signed by the channel payer');
     let state: OnChainChannel | undefined = row && !row.finalized && this.p.now() - row.refreshedAt < CHANNEL_CACHE_MS && v.cumulativeAmount <= row.deposit ? cached(row) : undefined;
     if (!state) {
       try {

@@ -8,11 +8,11 @@ import type { Ledger } from '../ledger/ledger';
 import type { Committer } from '../storage/committer';
 import type { Db } from '../storage/database';
 import { ledgerToTokens } from './amounts';
-import type { SettlementChain } from './channel-chain';
+import { scopeOf, type SettlementChain } from './channel-chain';
 import type { ChannelRow, ChannelStore } from './channel-store';
+import { channelIdOf, signVoucher } from './contract';
 import type { SettlementRecorder } from './record-settlement';
 import { encodeSettlementMessage, SETTLEMENT_PROTOCOL } from './settlement-messages';
-import { channelIdOf, domainOf, signVoucher } from './voucher';
 
 /** How long a peer has to answer a settlement message. */
 export const SETTLEMENT_MESSAGE_TIMEOUT_MS = 10_000;
@@ -68,7 +68,7 @@ export class Debtor {
         channel = await this.topUp(channel, c, short > depositTokens ? short : depositTokens);
       }
       const cumulative = channel.best + tokens;
-      const signature = await signVoucher(c.account, domainOf(c), channel.channelId, cumulative);
+      const signature = await signVoucher(c.account, { ...scopeOf(c), channelId: channel.channelId, cumulativeAmount: cumulative });
       const written = this.p.committer.run(() => this.storeVoucher(channel!, c, cumulative, signature, worth));
       if (!written.value) return;
       if (!(await written.durable)) return this.p.log.error({ peer }, 'a voucher was not stored; not sending it');
@@ -128,7 +128,7 @@ export class Debtor {
     const payee = await this.payeeOf(peer, c);
     if (!payee) return undefined;
     const salt = `0x${randomBytes(32).toString('hex')}` as Hex;
-    const expected = channelIdOf(domainOf(c), c.account.address, payee, c.token, salt, zeroAddress);
+    const expected = channelIdOf({ payer: c.account.address, payee, token: c.token, salt, authorizedSigner: zeroAddress }, scopeOf(c));
     const tx = await c.chain.open(payee, c.token, deposit, salt, zeroAddress);
     if (tx.channelId.toLowerCase() !== expected) throw new Error(`the contract opened channel ${tx.channelId}, expected ${expected}`);
     const state = await c.chain.getChannel(expected);

@@ -1,6 +1,6 @@
 import { getAddress, isAddressEqual, recoverTypedDataAddress, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import type { ChannelChain, OnChainChannel, SettlementChain, Tx } from '../../src/settlement/channel-chain';
-import { channelIdOf, VOUCHER_TYPES } from '../../src/settlement/voucher';
+import { channelIdOf, voucherTypedData } from '../../src/settlement/contract';
 
 /** A contract error, named as the contract's custom errors are. */
 export class ContractError extends Error {}
@@ -66,7 +66,7 @@ export class MemoryChain {
     if (BigInt(`0x${signature.slice(66, 130)}`) > HALF_N) throw new ContractError('InvalidSignature');
     const signer = await recoverTypedDataAddress({
       domain: { name: 'EVM Payment Channel', version: '1', chainId: this.chainId, verifyingContract: this.contract },
-      types: VOUCHER_TYPES,
+      types: voucherTypedData({ chainId: this.chainId, contract: this.contract, channelId: id, cumulativeAmount }).types,
       primaryType: 'Voucher',
       message: { channelId: id, cumulativeAmount },
       signature,
@@ -100,7 +100,7 @@ export class MemoryChain {
       async open(payee, token, deposit, salt, authorizedSigner) {
         up();
         if (isAddressEqual(payee, zeroAddress)) throw new ContractError('InvalidPayee');
-        const channelId = channelIdOf({ chainId: chain.chainId, verifyingContract: chain.contract }, sender, payee, token, salt, authorizedSigner);
+        const channelId = channelIdOf({ payer: sender, payee, token, salt, authorizedSigner }, { chainId: chain.chainId, contract: chain.contract });
         if (chain.channels.has(channelId)) throw new ContractError('ChannelAlreadyExists');
         chain.move(sender, chain.contract, deposit);
         chain.channels.set(channelId, { payer: sender, payee, token, authorizedSigner, deposit, settled: 0n, closeRequestedAt: 0n, finalized: false });

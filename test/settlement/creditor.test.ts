@@ -5,7 +5,7 @@ import { zeroAddress, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { btpAuthMessage, BtpMessageType, decodeBtpPacket, encodeBtpPacket, type BtpPacket } from '../../src/ilp';
 import { encodeSettlementMessage, type VoucherMessage } from '../../src/settlement/settlement-messages';
-import { signVoucher } from '../../src/settlement/voucher';
+import { signVoucher } from '../../src/settlement/contract';
 import { startPeer, type StartedPeer } from '../../src/library';
 import { readLedger } from '../helpers/ledger';
 import { MemoryChain } from '../helpers/memory-chain';
@@ -65,7 +65,7 @@ async function openChannel(deposit: bigint, from = payer, payee = us.address, to
   const salt = `0x${randomBytes(32).toString('hex')}` as Hex;
   if (from !== payer) chain.mint(from.address, deposit);
   const { channelId } = await chain.client(from.address).open(payee, token, deposit, salt, zeroAddress);
-  const voucher = async (cumulativeAmount: bigint, signer = from, domain = { chainId: chain.chainId, verifyingContract: chain.contract }): Promise<VoucherMessage> => ({
+  const voucher = async (cumulativeAmount: bigint, signer = from, scope = { chainId: chain.chainId, contract: chain.contract }): Promise<VoucherMessage> => ({
     type: 'voucher',
     chain: 'base',
     channelId,
@@ -74,7 +74,7 @@ async function openChannel(deposit: bigint, from = payer, payee = us.address, to
     salt,
     authorizedSigner: zeroAddress,
     cumulativeAmount,
-    signature: await signVoucher(signer, domain, channelId, cumulativeAmount),
+    signature: await signVoucher(signer, { ...scope, channelId, cumulativeAmount }),
   });
   return { channelId, voucher };
 }
@@ -105,8 +105,8 @@ describe('the creditor', () => {
 
   it.each([
     ['signed by someone else', async () => (await openChannel(1_000_000n)).voucher(50_000n, privateKeyToAccount(generatePrivateKey())), 'F01', /not signed by the channel payer/],
-    ['for another chain id', async () => (await openChannel(1_000_000n)).voucher(50_000n, payer, { chainId: 1, verifyingContract: chain.contract }), 'F01', /not signed/],
-    ['for another contract', async () => (await openChannel(1_000_000n)).voucher(50_000n, payer, { chainId: chain.chainId, verifyingContract: OTHER_TOKEN }), 'F01', /not signed/],
+    ['for another chain id', async () => (await openChannel(1_000_000n)).voucher(50_000n, payer, { chainId: 1, contract: chain.contract }), 'F01', /not signed/],
+    ['for another contract', async () => (await openChannel(1_000_000n)).voucher(50_000n, payer, { chainId: chain.chainId, contract: OTHER_TOKEN }), 'F01', /not signed/],
     ['above the deposit', async () => (await openChannel(40_000n)).voucher(50_000n), 'F01', /above the channel's deposit of 40000/],
     ['in another token', async () => (await openChannel(1_000_000n, payer, us.address, OTHER_TOKEN)).voucher(50_000n), 'F01', /token is not/],
     ['on a channel to someone else', async () => (await openChannel(1_000_000n, payer, privateKeyToAccount(generatePrivateKey()).address)).voucher(50_000n), 'F01', /does not match a channel from the payer to us/],
