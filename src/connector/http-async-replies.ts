@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { postBytes } from './http-post';
+import { HTTP_LINK_TIMEOUT_MS, postBytes } from './http-post';
 
 /** Where the async replies of one peer may go: the origin of its configured `http.url`, with its token and pool. */
 export interface CallbackTarget {
@@ -62,9 +62,12 @@ export class AsyncReplies {
 
   /** Processes the packet of a claimed request (`produce` resolves with the raw reply) and delivers its reply to `url`. */
   accept(peer: string, requestId: string, expiresAt: Date, produce: () => Promise<Uint8Array>, target: CallbackTarget, url: URL): void {
-    this.tracked.set(`${peer} ${requestId.toLowerCase()}`, Math.max(expiresAt.getTime(), Date.now()));
+    // A peer names the expiry: no request is remembered, nor its reply retried, longer than a link's timeout, so
+    // far-future expiries cannot fill the table every peer shares.
+    const deadline = Math.min(expiresAt.getTime(), Date.now() + HTTP_LINK_TIMEOUT_MS);
+    this.tracked.set(`${peer} ${requestId.toLowerCase()}`, Math.max(deadline, Date.now()));
     produce()
-      .then((reply) => this.deliver(peer, requestId, reply, expiresAt.getTime(), target, url))
+      .then((reply) => this.deliver(peer, requestId, reply, deadline, target, url))
       .catch((err) => this.log.error({ err, peer }, 'async ilp-over-http request failed'));
   }
 

@@ -49,10 +49,12 @@ export function parseAccess(raw: unknown, urls: OpenPaymentsUrls): AccessParse {
 
 /**
  * Whether `access` allows `action` on `walletAddress`. `read` and `list` cover only payments the grant's own client
- * created (`own`); `read-all` and `list-all` cover every payment of the wallet address.
+ * created (`own`); `read-all` and `list-all` cover every payment of the wallet address. `complete` covers only the
+ * client's own payments: completing stops a payment taking money, which no stranger may do to another's payers.
  */
 export function allows(access: AccessItem[], action: 'create' | 'complete' | 'read' | 'list', walletAddress: string, own: boolean): boolean {
   const all = action === 'read' ? 'read-all' : action === 'list' ? 'list-all' : undefined;
+  if (action === 'complete' && !own) return false;
   const enough: IncomingPaymentAction[] = all === undefined ? [action] : own ? [action, all] : [all];
   return access.some((a) => (a.identifier === undefined || a.identifier === walletAddress) && enough.some((n) => a.actions.includes(n)));
 }

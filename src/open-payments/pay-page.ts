@@ -30,9 +30,10 @@ ${kinds ? `<ul>${kinds}</ul>` : ''}`;
  */
 export function payPage(config: Config, p: Prices, pubkey: string, origin: string | undefined, host: string): string {
   const npub = encodeNpub(pubkey);
-  const base = origin ?? `http://${host}`;
-  const walletAddress = `${base}/pay/${pubkey}`;
-  const pointer = `$${new URL(base).host}/pay/${pubkey}`;
+  // Without PUBLIC_URL the pointer names the request's Host header as it came (escaped below, never parsed: a
+  // header that is not a host must not throw in a uWS handler).
+  const walletAddress = `${origin}/pay/${pubkey}`;
+  const pointer = `$${origin ? new URL(origin).host : host}/pay/${pubkey}`;
   const name = escapeHtml(config.relayName);
   const openPayments = origin
     ? `<p>Wallet address (Open Payments): <code>${escapeHtml(walletAddress)}</code><br>

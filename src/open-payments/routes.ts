@@ -77,8 +77,10 @@ export function mountOpenPayments(deps: OpenPaymentsDeps): () => void {
     route((req) => {
       const pubkey = parsePubkey(req.param);
       if (!pubkey) return json('404 Not Found', { error: 'not a pubkey' });
-      const origin = urls?.origin ?? `http://${req.headers['host']}`;
-      const failed = checkNip98(req.headers['authorization'], pubkey, `${origin}${req.path}`, 'GET');
+      // Without PUBLIC_URL the page signs its own origin, http or https behind a proxy: either names this route.
+      const origins = urls ? [urls.origin] : [`https://${req.headers['host']}`, `http://${req.headers['host']}`];
+      let failed = checkNip98(req.headers['authorization'], pubkey, `${origins[0]}${req.path}`, 'GET');
+      if (failed && origins[1]) failed = checkNip98(req.headers['authorization'], pubkey, `${origins[1]}${req.path}`, 'GET') && failed;
       if (failed) return json('401 Unauthorized', { error: failed }, [['WWW-Authenticate', 'Nostr']]);
       return json('200 OK', { balance: ledger.available(balanceAccount(pubkey)).toString(), assetCode: config.assetCode, assetScale: config.assetScale });
     }, onError),

@@ -18,6 +18,11 @@ export interface SignatureOptions {
 
 const MAX_REMEMBERED = 100_000;
 const CREATED = /;created=(\d{1,15})(?:;|$)/;
+/**
+ * The one form a signature may take: Ed25519's 64 bytes in canonical base64. Base64 decoding skips what it does not
+ * know, so the replay check below must remember this canonical value, not the header's text.
+ */
+const SIGNATURE = /^sig1=:([A-Za-z0-9+/]{86}==):$/;
 
 /**
  * HTTP Message Signatures as Open Payments uses them (RFC 9421, one signature `sig1`, Ed25519): the headers must
@@ -39,6 +44,8 @@ export class SignatureVerifier {
     const sig = request.headers['signature'];
     const input = request.headers['signature-input'];
     if (!sig || !input) return 'the request is not signed (Signature and Signature-Input are required)';
+    const signature = SIGNATURE.exec(sig)?.[1];
+    if (!signature) return 'the Signature header must be sig1=:<base64 Ed25519 signature>:';
     // Loaded at the first signed request, not at start: a relay without Open Payments traffic never parses it.
     const { getKeyId, validateSignature, validateSignatureHeaders } = await import('@interledger/http-signature-utils');
     if (request.body.length > 0 && !/"content-digest"/.test(input)) return 'the signature must cover content-digest';
@@ -61,9 +68,9 @@ export class SignatureVerifier {
     // second sends the same signature (Ed25519 is deterministic, `created` counts seconds).
     if (request.method !== 'POST') return undefined;
     this.#forgetOld(now);
-    if (this.#seen.has(sig)) return 'the signature was already used (replay)';
+    if (this.#seen.has(signature)) return 'the signature was already used (replay)';
     if (this.#seen.size >= this.#max) this.#seen.delete(this.#seen.keys().next().value!);
-    this.#seen.set(sig, now);
+    this.#seen.set(signature, now);
     return undefined;
   }
 

@@ -106,6 +106,19 @@ describe('grant requests', () => {
     expect(await again.json()).toMatchObject({ error: { code: 'invalid_client', description: expect.stringContaining('replay') } });
   });
 
+  it('refuses a replay whose Signature header is written differently (base64 decoding skips spaces): one grant only', async () => {
+    const c = await fresh();
+    const url = `${origin}/op/auth`;
+    const body = JSON.stringify({ ...access, client: c.walletAddressUrl });
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    const sig = await createHeaders({ request: { method: 'POST', url, headers, body }, privateKey: c.privateKey, keyId: c.keyId });
+    delete sig['Content-Length'];
+    expect((await fetch(url, { method: 'POST', headers: { ...headers, ...sig }, body })).status).toBe(200);
+    const spaced = sig['Signature'].replace('sig1=:', 'sig1=: ');
+    const again = await fetch(url, { method: 'POST', headers: { ...headers, ...sig, Signature: spaced }, body });
+    expect(again.status).toBe(401);
+  });
+
   it('refuses an expired signature (created long ago)', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() - 3600_000);
@@ -330,6 +343,17 @@ describe('incoming payments', () => {
     await expect(
       reader.client.incomingPayment.get({ url: `${origin}/op/incoming-payments/00000000-0000-4000-8000-000000000000`, accessToken: all.access_token.value }),
     ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("completes only the client's own payments: a stranger's complete is refused and the payment stays open", async () => {
+    const creator = await fresh();
+    const g = await grantFor(creator.client, wa(pubkey), ['create', 'read']);
+    const created = await creator.client.incomingPayment.create({ url: `${origin}/op`, accessToken: g.access_token.value }, { walletAddress: wa(pubkey) });
+    const stranger = await fresh();
+    const theirs = await stranger.client.grant.request({ url: `${origin}/op/auth` }, { access_token: { access: [{ type: 'incoming-payment', actions: ['complete', 'read-all'] }] } });
+    if (!isFinalizedGrant(theirs) || !theirs.access_token) throw new Error('expected a non-interactive grant');
+    await expect(stranger.client.incomingPayment.complete({ url: created.id, accessToken: theirs.access_token.value })).rejects.toMatchObject({ status: 403 });
+    expect(await creator.client.incomingPayment.get({ url: created.id, accessToken: g.access_token.value })).toMatchObject({ completed: false });
   });
 
   it('rotates and revokes access tokens', async () => {
