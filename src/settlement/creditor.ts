@@ -140,7 +140,7 @@ export class Creditor {
       const after = await c.chain.getChannel(row.channelId);
       this.p.committer.run(() => {
         this.p.store.setOnChain(row.channelId, after, this.p.now());
-        this.p.store.setTx(row.channelId, tx.hash, this.p.now());
+        this.p.store.setTx(row.channelId, tx, this.p.now());
       });
       this.p.log.info({ peer: row.peer, chain: c.name, channel: row.channelId, redeemed: String(after.settled), tx: tx.hash, closed: closing }, 'redeemed a voucher');
     } catch (err) {
