@@ -129,7 +129,10 @@ async function main(argv: string[]): Promise<void> {
         }
       }
       const { settlementCommand, SettlementUsageError } = await import('./settlement/chain-commands');
-      return settlementCommand(argv.slice(1), withEnvFile().env, (line) => console.log(line)).catch((err: unknown) => {
+      const { databaseFile } = await import('./peer/database-file');
+      const { env } = withEnvFile();
+      const database = argv[1] === 'status' ? databaseFile(loadConfig(env).dataDir) : undefined;
+      return settlementCommand(argv.slice(1), env, (line) => console.log(line), undefined, database).catch((err: unknown) => {
         throw err instanceof SettlementUsageError ? new UsageError(err.message) : err;
       });
     }

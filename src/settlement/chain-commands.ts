@@ -4,15 +4,21 @@
  *
  *   settlement deploy [--chain base]            deploys StreamChannel with SETTLEMENT_CLOSE_GRACE_PERIOD
  *   settlement status [--chain base]            our address, gas and token balances, and the channels we pay
- *                                               or are paid on (from the contract's events since START_BLOCK)
+ *                                               or are paid on (from the contract's events since START_BLOCK);
+ *                                               then, from this peer's database (DATA_DIR, opened read-only),
+ *                                               each channel's peer, direction, best voucher held or sent,
+ *                                               redeemed, unredeemed, and the gas our own transactions spent
  *   settlement close <channelId> [--chain base] [--amount N --signature 0x… | --settled-only]
  *                                               as payer: request the close, or withdraw once the grace period
  *                                               is over; as payee: close with the best voucher given
  */
+import { existsSync } from 'node:fs';
 import { erc20Abi, formatUnits, type Address, type Hex, type Transport } from 'viem';
 import { ConfigError, loadConfig } from '../config/load';
+import { openFile } from '../ops/backup/sqlite-file';
 import { deployStreamChannel, type StreamChannelClient } from './chain';
 import { configuredSettlementChains, openSettlementChain, SETTLEMENT_CHAINS, settlementChainSettings, type OpenedChain, type SettlementChainName } from './chain-config';
+import { readChannels, type ChannelRow } from './channel-store';
 import { NATIVE_TOKEN, streamChannelAbi, type ChannelKey } from './contract';
 
 export class SettlementUsageError extends Error {}
@@ -39,8 +45,11 @@ function parseArgs(argv: string[]): Args {
   return { sub, chain: typeof chain === 'string' ? chain : undefined, positional, flags };
 }
 
-/** `transport` replaces the RPC URL's (tests point it at an in-process chain). */
-export async function settlementCommand(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void, transport?: Transport): Promise<void> {
+/**
+ * `transport` replaces the RPC URL's (tests point it at an in-process chain); `databaseFile` is this peer's
+ * database (DATA_DIR's), read by `status` only.
+ */
+export async function settlementCommand(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void, transport?: Transport, databaseFile?: string): Promise<void> {
   const args = parseArgs(argv);
   if (!['deploy', 'status', 'close'].includes(args.sub)) throw new SettlementUsageError(`unknown settlement command "${args.sub}"; expected deploy, status or close`);
   const config = loadConfig(env);
@@ -60,7 +69,7 @@ export async function settlementCommand(argv: string[], env: NodeJS.ProcessEnv, 
   for (const name of names) {
     const opened = await openSettlementChain(settlementChainSettings(config, name), { transport });
     if (args.sub === 'deploy') results.push(await deploy(opened, config.settlementCloseGracePeriod, print));
-    else if (args.sub === 'status') results.push(await status(opened, print));
+    else if (args.sub === 'status') results.push(await status(opened, print, databaseFile));
     else results.push(await close(opened, args, print));
   }
   print(JSON.stringify(results.length === 1 ? results[0] : results, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -110,16 +119,26 @@ async function tokenBalance(o: OpenedChain, token: Address, who: Address): Promi
   return o.clients.public.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [who] });
 }
 
-async function status(o: OpenedChain, print: (line: string) => void) {
+async function status(o: OpenedChain, print: (line: string) => void, databaseFile?: string) {
   const me = o.clients.account!.address;
   const { name, token } = o.settings;
   const gas = await o.clients.public.getBalance({ address: me });
   const held = await tokenBalance(o, token, me);
   print(`settlement: ${name} (chain ${o.clients.chainId}) account ${me}: ${formatUnits(gas, 18)} native for gas, ${held} of token ${token === NATIVE_TOKEN ? 'native' : token}`);
-  const result = { chain: name, chainId: o.clients.chainId, account: me, gasBalance: gas, tokenBalance: held, contract: o.settings.channelAddress ?? null, closeGracePeriod: null as bigint | null, channels: [] as unknown[] };
+  const result = {
+    chain: name,
+    chainId: o.clients.chainId,
+    account: me,
+    gasBalance: gas,
+    tokenBalance: held,
+    contract: o.settings.channelAddress ?? null,
+    closeGracePeriod: null as bigint | null,
+    channels: [] as unknown[],
+    ...emptyStored(databaseFile),
+  };
   if (!o.channels) {
     print(`settlement: no contract yet: run \`settlement deploy --chain ${name}\``);
-    return result;
+    return { ...result, ...stored(name, databaseFile, new Map(), print) };
   }
   result.closeGracePeriod = await o.channels.closeGracePeriod();
   const listed = await ourChannels(o, o.channels, me);
@@ -135,7 +154,95 @@ async function status(o: OpenedChain, print: (line: string) => void) {
     result.channels.push({ channelId: l.channelId, role, peer, token: l.key.token, deposit: c.deposit, settled: c.settled, closeRequestedAt: c.closeRequestedAt, graceEndsAt: graceEnd, finalized: c.finalized });
   }
   if (listed.length === 0) print('settlement: no channels');
-  return result;
+  const onChain = new Map(listed.map((l, i) => [l.channelId.toLowerCase(), states[i]!]));
+  return { ...result, ...stored(name, databaseFile, onChain, print) };
+}
+
+interface Stored {
+  /** The database read, or null when there was none to read. */
+  database: string | null;
+  /** Per channel in the database: the vouchers held (incoming) or sent (outgoing) and the gas of our transactions. */
+  peerChannels: {
+    channelId: Hex;
+    peer: string;
+    direction: ChannelRow['direction'];
+    deposit: bigint;
+    /** incoming: the best voucher we hold; outgoing: the best we signed (stored before it is sent) */
+    bestVoucher: bigint;
+    /** outgoing: the best the peer confirmed it holds */
+    acknowledged: bigint | null;
+    redeemed: bigint;
+    /** best − redeemed while the channel is open (incoming: ours to redeem; outgoing: the peer's) */
+    unredeemed: bigint;
+    gasUsed: bigint;
+    fees: bigint;
+    lastTx: Hex | null;
+    finalized: boolean;
+  }[];
+  /** Sums over the chain's channels in the database. */
+  vouchersHeld: bigint;
+  redeemed: bigint;
+  unredeemed: bigint;
+  gasUsed: bigint;
+  fees: bigint;
+}
+
+const emptyStored = (databaseFile?: string): Stored => ({ database: databaseFile ?? null, peerChannels: [], vouchersHeld: 0n, redeemed: 0n, unredeemed: 0n, gasUsed: 0n, fees: 0n });
+
+/**
+ * What this peer's database says of the chain's channels, opened read-only (the serving peer may hold it; nothing
+ * here writes). `onChain`: the states just read, newer than the database's last read where a channel is in both.
+ */
+function stored(chain: string, databaseFile: string | undefined, onChain: Map<string, { deposit: bigint; settled: bigint; finalized: boolean } | undefined>, print: (line: string) => void): Stored {
+  const out = emptyStored(databaseFile);
+  if (!databaseFile || !existsSync(databaseFile)) {
+    out.database = null;
+    if (databaseFile) print(`settlement: no peer database at ${databaseFile} (DATA_DIR): vouchers and gas not shown`);
+    return out;
+  }
+  let rows: ChannelRow[];
+  const db = openFile(databaseFile, { readonly: true });
+  try {
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'settlement_channels'").get();
+    rows = hasTable ? readChannels(db, chain) : [];
+  } finally {
+    db.close();
+  }
+  for (const r of rows) {
+    const state = onChain.get(r.channelId.toLowerCase());
+    const deposit = state?.deposit ?? r.deposit;
+    const redeemed = state?.settled ?? r.settled;
+    const finalized = state?.finalized ?? r.finalized;
+    const unredeemed = !finalized && r.best > redeemed ? r.best - redeemed : 0n;
+    out.peerChannels.push({
+      channelId: r.channelId,
+      peer: r.peer,
+      direction: r.direction,
+      deposit,
+      bestVoucher: r.best,
+      acknowledged: r.direction === 'outgoing' ? r.acked : null,
+      redeemed,
+      unredeemed,
+      gasUsed: r.gasUsed,
+      fees: r.fees,
+      lastTx: r.lastTx,
+      finalized,
+    });
+    if (r.direction === 'incoming') {
+      out.vouchersHeld += r.best;
+      out.redeemed += redeemed;
+      out.unredeemed += unredeemed;
+    }
+    out.gasUsed += r.gasUsed;
+    out.fees += r.fees;
+    const voucher = r.direction === 'incoming' ? `best voucher held ${r.best}` : `best voucher sent ${r.best} (peer confirmed ${r.acked})`;
+    print(
+      `settlement: peer ${r.peer} ${r.direction} ${r.channelId}: deposit ${deposit}, ${voucher}, redeemed ${redeemed}, unredeemed ${unredeemed}, gas ${r.gasUsed} (${formatUnits(r.fees, 18)} native)${finalized ? ', closed' : ''}`,
+    );
+  }
+  if (rows.length === 0) print(`settlement: no ${chain} channels in the peer database ${databaseFile}`);
+  else print(`settlement: peer database: ${out.vouchersHeld} held in vouchers, ${out.redeemed} redeemed, ${out.unredeemed} unredeemed; gas spent ${out.gasUsed} (${formatUnits(out.fees, 18)} native)`);
+  return out;
 }
 
 async function close(o: OpenedChain, args: Args, print: (line: string) => void) {

@@ -43,6 +43,9 @@ export interface OnChainChannel {
 
 export interface Tx {
   hash: Hex;
+  /** The receipt's gas used and its fee (gasUsed × effective gas price, wei), when the chain client knows them. */
+  gasUsed?: bigint;
+  fee?: bigint;
 }
 
 /** One chain as settlement uses it: the contract, our key on it, and the token channels are in. */

@@ -1,11 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
 import type { Db } from '../storage/database';
-import type { OnChainChannel } from './channel-chain';
+import type { OnChainChannel, Tx } from './channel-chain';
 
 export type ChannelDirection = 'outgoing' | 'incoming';
 
-/** A row of `settlement_channels` (migrations/0011_settlement.sql says what each field means). */
+/** A row of `settlement_channels` (migrations/0011_settlement.sql and 0012_settlement_gas.sql say what each field means). */
 export interface ChannelRow {
   channelId: Hex;
   chain: string;
@@ -25,6 +25,9 @@ export interface ChannelRow {
   acked: bigint;
   lastTx: Hex | null;
   lastTxAt: number | null;
+  /** Gas used by our own transactions on the channel, and their fees in wei (0 in a database before migration 12). */
+  gasUsed: bigint;
+  fees: bigint;
   refreshedAt: number;
   createdAt: number;
 }
@@ -48,6 +51,8 @@ interface RawRow {
   acked_cumulative: string;
   last_tx: Hex | null;
   last_tx_at: number | null;
+  gas_used?: string;
+  fees?: string;
   refreshed_at: number;
   created_at: number;
 }
@@ -71,6 +76,8 @@ const toRow = (r: RawRow): ChannelRow => ({
   acked: BigInt(r.acked_cumulative),
   lastTx: r.last_tx,
   lastTxAt: r.last_tx_at,
+  gasUsed: BigInt(r.gas_used ?? '0'),
+  fees: BigInt(r.fees ?? '0'),
   refreshedAt: r.refreshed_at,
   createdAt: r.created_at,
 });
@@ -84,7 +91,7 @@ export class ChannelStore {
   private readonly onChain: Statement<[string, string, number, number, number, string]>;
   private readonly best: Statement<[string, string | null, string]>;
   private readonly acked: Statement<[string, string]>;
-  private readonly tx: Statement<[string, number, string]>;
+  private readonly tx: Statement<[string, number, string, string, string]>;
   private readonly leftoverOf: Statement<[string, string], string>;
   private readonly setLeftoverRow: Statement<[string, string, string]>;
 
@@ -106,7 +113,7 @@ export class ChannelStore {
     );
     this.best = db.prepare('UPDATE settlement_channels SET best_cumulative = ?, best_signature = ? WHERE channel_id = ?');
     this.acked = db.prepare('UPDATE settlement_channels SET acked_cumulative = ? WHERE channel_id = ?');
-    this.tx = db.prepare('UPDATE settlement_channels SET last_tx = ?, last_tx_at = ? WHERE channel_id = ?');
+    this.tx = db.prepare('UPDATE settlement_channels SET last_tx = ?, last_tx_at = ?, gas_used = ?, fees = ? WHERE channel_id = ?');
     this.leftoverOf = db.prepare<[string, string], string>('SELECT amount FROM settlement_leftovers WHERE peer = ? AND chain = ?').pluck();
     this.setLeftoverRow = db.prepare(
       `INSERT INTO settlement_leftovers (peer, chain, amount) VALUES (?, ?, ?)
@@ -157,8 +164,11 @@ export class ChannelStore {
     this.acked.run(String(cumulative), channelId.toLowerCase());
   }
 
-  setTx(channelId: Hex, hash: Hex, now: number): void {
-    this.tx.run(hash, now, channelId.toLowerCase());
+  /** Our transaction on the channel: the last one, and its gas added to the channel's sums. In the caller's transaction. */
+  setTx(channelId: Hex, tx: Tx, now: number): void {
+    const row = this.get(channelId);
+    if (!row) return;
+    this.tx.run(tx.hash, now, String(row.gasUsed + (tx.gasUsed ?? 0n)), String(row.fees + (tx.fee ?? 0n)), channelId.toLowerCase());
   }
 
   leftover(peer: string, chain: string): bigint {
@@ -168,4 +178,13 @@ export class ChannelStore {
   setLeftover(peer: string, chain: string, amount: bigint): void {
     this.setLeftoverRow.run(peer, chain, String(amount));
   }
+}
+
+/**
+ * Every channel of the database, oldest first, for `settlement status` (which opens the file read-only, so this
+ * prepares no write; a database before migration 12 reads with no gas).
+ */
+export function readChannels(db: Db, chain?: string): ChannelRow[] {
+  const rows = db.prepare<[], RawRow>('SELECT * FROM settlement_channels ORDER BY created_at, rowid').all();
+  return rows.map(toRow).filter((r) => chain === undefined || r.chain === chain);
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isAddressEqual as sameAddress, zeroAddress } from 'viem';
+import { isAddressEqual as sameAddress, zeroAddress, type Hex } from 'viem';
 import type { PeerSettlement } from '../config/peer-settlement';
 import type { SubProtocolReply } from '../connector/peer-links';
 import type { Committer } from '../storage/committer';
@@ -37,6 +37,12 @@ const ENCODER = new TextEncoder();
 export class Creditor {
   /** Channels being redeemed: one transaction per channel at a time. */
   private readonly redeeming = new Set<string>();
+  /**
+   * The last confirmed read of each channel a voucher was checked against, and when. Only this is trusted for the
+   * deposit without a new read: the channel's row is also written from the latest (unconfirmed) state, by the
+   * redeem check and the engine's refresh, and a deposit there may still be taken back by a reorg.
+   */
+  private readonly confirmed = new Map<string, { state: OnChainChannel; at: number }>();
   /** A savepoint: a voucher whose credit fails is undone alone, not with the rest of the committer's turn. */
   private readonly creditTx: (peer: string, c: SettlementChain, v: VoucherMessage, state: OnChainChannel, now: number) => bigint;
 
@@ -60,7 +66,9 @@ export class Creditor {
     if (row && v.cumulativeAmount <= row.best) return accepted(row.best);
     const signer = recoverVoucherSigner({ ...scopeOf(c), channelId: v.channelId, cumulativeAmount: v.cumulativeAmount }, v.signature);
     if (!signer || !sameAddress(signer, voucherSigner(v))) return refuse('the voucher is not signed by the channel payer');
-    let state: OnChainChannel | undefined = row && !row.finalized && this.p.now() - row.refreshedAt < CHANNEL_CACHE_MS && v.cumulativeAmount <= row.deposit ? cached(row) : undefined;
+    const known = this.confirmed.get(id);
+    let state: OnChainChannel | undefined =
+      row && !row.finalized && known && this.p.now() - known.at < CHANNEL_CACHE_MS && v.cumulativeAmount <= known.state.deposit ? cached(known.state, row) : undefined;
     if (!state) {
       try {
         state = await (c.chain.getConfirmedChannel ?? c.chain.getChannel).call(c.chain, id);
@@ -68,11 +76,18 @@ export class Creditor {
         this.p.log.warn({ err, peer, channel: id }, 'could not read a channel');
         return later('cannot read the channel on chain now; try again later');
       }
+      this.confirmed.set(id, { state, at: this.p.now() });
     }
     if (sameAddress(state.payer, zeroAddress)) return later('the channel is not on chain (or not yet confirmed)');
     if (!sameAddress(state.payer, v.payer) || !sameAddress(state.payee, us)) return refuse('the channel is not from the payer to us');
     if (state.finalized) return refuse('the channel is closed');
-    if (v.cumulativeAmount > state.deposit) return refuse(`the voucher is above the channel's deposit of ${state.deposit}`);
+    if (v.cumulativeAmount > state.deposit) {
+      // a topUp may be mined but not yet confirmed: the payer's voucher is fine, only early
+      if (c.chain.getConfirmedChannel && (await this.latestDeposit(c, id)) >= v.cumulativeAmount) {
+        return later(`the channel's deposit above ${state.deposit} is not yet confirmed; try again later`);
+      }
+      return refuse(`the voucher is above the channel's deposit of ${state.deposit}`);
+    }
     if (state.closeRequestedAt > 0n) {
       const left = state.closeRequestedAt + c.chain.closeGracePeriod - (await c.chain.now());
       if (left < Creditor.safetyMargin(c)) return refuse('the channel is closing');
@@ -97,6 +112,15 @@ export class Creditor {
     row = store.get(id)!;
     void this.redeemIfDue(row, settlement, c);
     return accepted(written.value);
+  }
+
+  /** The deposit at the latest block (0 when it cannot be read: the voucher is then refused as above the confirmed one). */
+  private async latestDeposit(c: SettlementChain, id: Hex): Promise<bigint> {
+    try {
+      return (await c.chain.getChannel(id)).deposit;
+    } catch {
+      return 0n;
+    }
   }
 
   /** In the caller's transaction: store the voucher and credit its increase (and the leftover). Returns the best held, or why not. */
@@ -140,7 +164,7 @@ export class Creditor {
       const after = await c.chain.getChannel(row.channelId);
       this.p.committer.run(() => {
         this.p.store.setOnChain(row.channelId, after, this.p.now());
-        this.p.store.setTx(row.channelId, tx.hash, this.p.now());
+        this.p.store.setTx(row.channelId, tx, this.p.now());
       });
       this.p.log.info({ peer: row.peer, chain: c.name, channel: row.channelId, redeemed: String(after.settled), tx: tx.hash, closed: closing }, 'redeemed a voucher');
     } catch (err) {
@@ -151,13 +175,17 @@ export class Creditor {
   }
 }
 
-const cached = (r: ChannelRow): OnChainChannel => ({
-  payer: r.payer,
-  payee: r.payee,
-  deposit: r.deposit,
-  settled: r.settled,
-  closeRequestedAt: BigInt(r.closeRequestedAt),
-  finalized: r.finalized,
+/**
+ * The confirmed read for the deposit, and the row (refreshed from the latest state) where it is the more careful:
+ * a close requested since, or a settled amount that grew.
+ */
+const cached = (confirmed: OnChainChannel, r: ChannelRow): OnChainChannel => ({
+  payer: confirmed.payer,
+  payee: confirmed.payee,
+  deposit: confirmed.deposit,
+  settled: r.settled > confirmed.settled ? r.settled : confirmed.settled,
+  closeRequestedAt: r.closeRequestedAt > 0 ? BigInt(r.closeRequestedAt) : confirmed.closeRequestedAt,
+  finalized: r.finalized || confirmed.finalized,
 });
 
 const accepted = (best: bigint): SubProtocolReply => ({ ok: true, data: ENCODER.encode(JSON.stringify({ accepted: String(best) })) });

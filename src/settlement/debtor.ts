@@ -135,7 +135,7 @@ export class Debtor {
     const now = this.p.now();
     this.p.committer.run(() => {
       this.p.store.insert({ channelId: expected, chain: c.name, peer, direction: 'outgoing', payer: c.account.address, payee, token: c.token, salt, authorizedSigner: zeroAddress }, state, now);
-      this.p.store.setTx(expected, tx.hash, now);
+      this.p.store.setTx(expected, tx, now);
     });
     this.p.log.info({ peer, chain: c.name, channel: expected, deposit: String(deposit), tx: tx.hash }, 'opened a channel to a peer');
     return this.p.store.get(expected);
@@ -147,7 +147,7 @@ export class Debtor {
     const now = this.p.now();
     this.p.committer.run(() => {
       this.p.store.setOnChain(channel.channelId, state, now);
-      this.p.store.setTx(channel.channelId, tx.hash, now);
+      this.p.store.setTx(channel.channelId, tx, now);
     });
     this.p.log.info({ peer: channel.peer, chain: c.name, channel: channel.channelId, deposit: String(state.deposit), tx: tx.hash }, 'topped up a channel');
     return this.p.store.get(channel.channelId)!;

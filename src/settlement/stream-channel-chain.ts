@@ -91,7 +91,7 @@ export function streamChannelChain(client: StreamChannelClientLike, closeGracePe
     now: async () => (await client.clients.public.getBlock({ blockTag: 'latest' })).timestamp,
     open: async (payee, token, deposit, salt, authorizedSigner) => {
       const r = await client.open({ payee, token, deposit, salt, authorizedSigner });
-      return { hash: r.tx.hash, channelId: r.channelId };
+      return { ...r.tx, channelId: r.channelId };
     },
     topUp: async (id, amount, token, signer, salt) => client.topUp(await keyOf(id, token, signer, salt), amount),
     settle: async (id, cumulative, signature, token, signer, salt) => client.settle(await keyOf(id, token, signer, salt), cumulative, signature),

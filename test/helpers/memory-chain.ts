@@ -2,6 +2,14 @@ import { getAddress, isAddressEqual, recoverTypedDataAddress, zeroAddress, type 
 import type { ChannelChain, OnChainChannel, SettlementChain, Tx } from '../../src/settlement/channel-chain';
 import { channelIdOf, voucherTypedData } from '../../src/settlement/contract';
 
+const copy = (m: Map<string, Channel>): Map<string, Channel> => new Map([...m].map(([id, c]) => [id, { ...c }]));
+
+function view(c: Channel | undefined): OnChainChannel {
+  if (!c) return { payer: zeroAddress, payee: zeroAddress, deposit: 0n, settled: 0n, closeRequestedAt: 0n, finalized: false };
+  const { payer, payee, deposit, settled, closeRequestedAt, finalized } = c;
+  return { payer, payee, deposit, settled, closeRequestedAt, finalized };
+}
+
 /** A contract error, named as the contract's custom errors are. */
 export class ContractError extends Error {}
 
@@ -26,6 +34,18 @@ export class MemoryChain {
   /** When true, every call fails as an unreachable RPC would. */
   down = false;
   txs = 0;
+  /** Each transaction is mined in a block of its own; `mine(n)` adds empty ones. */
+  block = 0n;
+  /**
+   * Blocks on top of a block before getConfirmedChannel shows its state (SETTLEMENT_<CHAIN>_CONFIRMATIONS). 0: the
+   * latest state, and no getConfirmedChannel at all (the creditor then reads getChannel, as before).
+   */
+  confirmations = 0;
+  /** Each transaction's gas and fee (wei) in its receipt. */
+  gasPerTx = 50_000n;
+  gasPrice = 1_000_000n;
+  /** The channels after each block that changed them, oldest first (for the confirmed reads). */
+  private history: { block: bigint; channels: Map<string, Channel> }[] = [];
   readonly contract: Address;
 
   constructor(
@@ -52,7 +72,35 @@ export class MemoryChain {
 
   private tx(): Tx {
     this.txs++;
-    return { hash: `0x${this.txs.toString(16).padStart(64, '0')}` };
+    this.block++;
+    this.history.push({ block: this.block, channels: copy(this.channels) });
+    return { hash: `0x${this.txs.toString(16).padStart(64, '0')}`, gasUsed: this.gasPerTx, fee: this.gasPerTx * this.gasPrice };
+  }
+
+  /** Mines `n` empty blocks: what was mined before gets deeper. */
+  mine(n = 1): void {
+    this.block += BigInt(n);
+  }
+
+  /** The whole chain's state, to go back to with revert() (as evm_snapshot / evm_revert: a reorg that drops blocks). */
+  snapshot(): () => void {
+    const saved = { channels: copy(this.channels), balances: new Map(this.balances), block: this.block, history: [...this.history], time: this.time };
+    return () => {
+      this.channels.clear();
+      for (const [id, c] of copy(saved.channels)) this.channels.set(id, c);
+      this.balances.clear();
+      for (const [k, v] of saved.balances) this.balances.set(k, v);
+      this.block = saved.block;
+      this.history = [...saved.history];
+      this.time = saved.time;
+    };
+  }
+
+  /** The channel as of `confirmations` blocks below the head (all zero when it did not exist then). */
+  private confirmedChannel(id: Hex): OnChainChannel {
+    const depth = this.block - BigInt(this.confirmations);
+    const at = this.history.findLast((h) => h.block <= depth);
+    return view(at?.channels.get(id.toLowerCase()));
   }
 
   private live(id: Hex): Channel {
@@ -88,11 +136,16 @@ export class MemoryChain {
       closeGracePeriod: this.closeGracePeriod,
       async getChannel(id) {
         up();
-        const c = chain.channels.get(id.toLowerCase());
-        if (!c) return { payer: zeroAddress, payee: zeroAddress, deposit: 0n, settled: 0n, closeRequestedAt: 0n, finalized: false };
-        const { payer, payee, deposit, settled, closeRequestedAt, finalized } = c;
-        return { payer, payee, deposit, settled, closeRequestedAt, finalized };
+        return view(chain.channels.get(id.toLowerCase()));
       },
+      ...(this.confirmations > 0
+        ? {
+            async getConfirmedChannel(id: Hex) {
+              up();
+              return chain.confirmedChannel(id);
+            },
+          }
+        : {}),
       async now() {
         up();
         return chain.time;

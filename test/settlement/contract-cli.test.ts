@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { numberToHex, type Abi, type Address, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { maskSetting } from '../../src/config/show-config';
+import { databaseFile } from '../../src/peer/database-file';
+import { ChannelStore } from '../../src/settlement/channel-store';
+import { openDatabase } from '../../src/storage/database';
 import type { StreamChannelClient } from '../../src/settlement/chain';
 import { channelIdOf, signVoucher } from '../../src/settlement/contract';
 import { startChain, type TestChain } from './helpers/chain';
@@ -157,6 +160,50 @@ describe('settlement commands', () => {
     expect(result((await run(['settlement', 'close', incoming.channelId])).stdout)).toMatchObject({ action: 'none', finalized: true });
     const unknown = channelIdOf({ ...incoming.key, salt: `0x${'ab'.repeat(32)}` }, asOther.scope);
     expect((await run(['settlement', 'close', unknown])).stderr).toMatch(/^usage: channel 0x[0-9a-f]{64} is not one we pay or are paid on/);
+  });
+
+  it('status reads this peer\'s database read-only: per channel the peer, direction, best voucher, redeemed, unredeemed and gas; summed in the JSON line', { timeout: 60_000 }, async () => {
+    const dataDir = path.join(dir, 'peer-data');
+    const db = openDatabase(databaseFile(dataDir));
+    const incoming = `0x${'1a'.repeat(32)}` as Hex;
+    const outgoing = `0x${'2b'.repeat(32)}` as Hex;
+    const cronos = `0x${'3c'.repeat(32)}` as Hex;
+    try {
+      const store = new ChannelStore(db);
+      const key = { payer: other.address, payee: relay.address, token, salt: `0x${'00'.repeat(32)}` as Hex, authorizedSigner: other.address };
+      const state = (deposit: bigint, settled: bigint) => ({ payer: other.address, payee: relay.address, deposit, settled, closeRequestedAt: 0n, finalized: false });
+      db.transaction(() => {
+        store.insert({ ...key, channelId: incoming, chain: 'base', peer: 'alice', direction: 'incoming' }, state(2000n, 500n), 1);
+        store.setBest(incoming, 1500n, `0x${'ee'.repeat(65)}`);
+        store.setTx(incoming, { hash: `0x${'01'.repeat(32)}`, gasUsed: 60_000n, fee: 60_000n * 10n ** 9n }, 2);
+        store.insert({ ...key, payer: relay.address, payee: other.address, channelId: outgoing, chain: 'base', peer: 'bob', direction: 'outgoing' }, state(1000n, 0n), 3);
+        store.setBest(outgoing, 700n, `0x${'ee'.repeat(65)}`);
+        store.setAcked(outgoing, 600n);
+        store.setTx(outgoing, { hash: `0x${'02'.repeat(32)}`, gasUsed: 90_000n, fee: 90_000n * 10n ** 9n }, 4);
+        store.setTx(outgoing, { hash: `0x${'03'.repeat(32)}`, gasUsed: 40_000n, fee: 40_000n * 10n ** 9n }, 5);
+        // another chain's channel is not this chain's
+        store.insert({ ...key, channelId: cronos, chain: 'cronos', peer: 'carol', direction: 'incoming' }, state(10n, 0n), 6);
+      })();
+    } finally {
+      db.close();
+    }
+    const s = await run(['settlement', 'status', '--chain', 'base'], { DATA_DIR: dataDir });
+    expect(s.stderr).toBe('');
+    expect(s.stdout).toContain(`settlement: peer alice incoming ${incoming}: deposit 2000, best voucher held 1500, redeemed 500, unredeemed 1000, gas 60000 (0.00006 native)\n`);
+    expect(s.stdout).toContain(`settlement: peer bob outgoing ${outgoing}: deposit 1000, best voucher sent 700 (peer confirmed 600), redeemed 0, unredeemed 700, gas 130000 (0.00013 native)\n`);
+    expect(s.stdout).toContain('settlement: peer database: 1500 held in vouchers, 500 redeemed, 1000 unredeemed; gas spent 190000 (0.00019 native)\n');
+    expect(s.stdout).not.toContain('carol');
+    const st = result(s.stdout);
+    // the on-chain part is as before; the database's after it
+    expect(st).toMatchObject({ chain: 'base', account: relay.address, database: databaseFile(dataDir), vouchersHeld: '1500', redeemed: '500', unredeemed: '1000', gasUsed: '190000', fees: String(190_000n * 10n ** 9n) });
+    expect(st.peerChannels).toEqual([
+      { channelId: incoming, peer: 'alice', direction: 'incoming', deposit: '2000', bestVoucher: '1500', acknowledged: null, redeemed: '500', unredeemed: '1000', gasUsed: '60000', fees: String(60_000n * 10n ** 9n), lastTx: `0x${'01'.repeat(32)}`, finalized: false },
+      { channelId: outgoing, peer: 'bob', direction: 'outgoing', deposit: '1000', bestVoucher: '700', acknowledged: '600', redeemed: '0', unredeemed: '700', gasUsed: '130000', fees: String(130_000n * 10n ** 9n), lastTx: `0x${'03'.repeat(32)}`, finalized: false },
+    ]);
+    // no database in DATA_DIR: said, and the chain part still printed
+    const none = await run(['settlement', 'status'], { DATA_DIR: path.join(dir, 'empty-data') });
+    expect(none.stdout).toContain(`settlement: no peer database at ${databaseFile(path.join(dir, 'empty-data'))} (DATA_DIR): vouchers and gas not shown`);
+    expect(result(none.stdout)).toMatchObject({ database: null, peerChannels: [], gasUsed: '0' });
   });
 
   it('`config` shows a settlement RPC URL without the API key in its path, and token addresses in full', () => {

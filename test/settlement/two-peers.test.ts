@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IlpPacketType } from '../../src/ilp';
+import { openFile } from '../../src/ops/backup/sqlite-file';
+import { databaseFile } from '../../src/peer/database-file';
+import { readChannels } from '../../src/settlement/channel-store';
 import { PER_TOKEN, TwoPeers } from './two-peers';
 
 // Two peers BTP-linked, each with its channel to the other on one (in-memory) chain: packets flow both ways,
@@ -76,6 +79,21 @@ describe('settling between two peers', () => {
     await vi.waitFor(() => expect(ch().settled).toBe(9199n), { timeout: 10_000, interval: 50 });
     expect(t.books('a')).toEqual({ peerOwes: -1n, settlement: -9_199_000n + 3_499_000n, sum: 0n });
     expect(t.books('b')).toEqual({ peerOwes: 1n, settlement: 9_199_000n - 3_499_000n, sum: 0n });
+  });
+
+  it("records the gas of each peer's own channel transactions: the payer's open and topUp, the payee's settles", async () => {
+    const gas = (dir: string) => {
+      const db = openFile(databaseFile(dir), { readonly: true });
+      try {
+        return Object.fromEntries(readChannels(db, 'base').map((r) => [r.direction, { gasUsed: r.gasUsed, fees: r.fees }]));
+      } finally {
+        db.close();
+      }
+    };
+    const spent = (txs: bigint) => ({ gasUsed: txs * t.chain.gasPerTx, fees: txs * t.chain.gasPerTx * t.chain.gasPrice });
+    // A: opened its channel and topped it up once; redeemed B's voucher once. B: opened; redeemed A's four vouchers.
+    await vi.waitFor(() => expect(gas(t.dirA)).toEqual({ outgoing: spent(2n), incoming: spent(1n) }), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(gas(t.dirB)).toEqual({ outgoing: spent(1n), incoming: spent(4n) }), { timeout: 10_000, interval: 50 });
   });
 
   it('shows the channels on the dashboard and in the metrics, per peer, chain and direction', async () => {
