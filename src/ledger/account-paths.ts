@@ -62,6 +62,9 @@ const SINGLETONS: ReadonlyMap<string, AccountKind> = new Map([
 
 // A peer id becomes the last segment of its ILP address `<ILP_ADDRESS>.<peerId>` (RFC 15 segment characters).
 const PEER_ID = /^[A-Za-z0-9_~-]+$/;
+
+/** Whether `id` can name a peer's accounts (what peerAccount accepts). */
+export const isPeerId = (id: string): boolean => PEER_ID.test(id);
 // One spelling per key, or the same pubkey would own two balances.
 const PUBKEY = /^[0-9a-f]{64}$/;
 

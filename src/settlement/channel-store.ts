@@ -108,7 +108,7 @@ export class ChannelStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.onChain = db.prepare(
-      `UPDATE settlement_channels SET deposit = ?, settled = ?, close_requested_at = ?, finalized = ?, refreshed_at = ?
+      `UPDATE settlement_channels SET deposit = ?, settled = ?, close_requested_at = ?, finalized = max(finalized, ?), refreshed_at = ?
        WHERE channel_id = ?`,
     );
     this.best = db.prepare('UPDATE settlement_channels SET best_cumulative = ?, best_signature = ? WHERE channel_id = ?');

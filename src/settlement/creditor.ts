@@ -10,6 +10,7 @@ import type { ChannelRow, ChannelStore } from './channel-store';
 import { channelIdOf, recoverVoucherSigner, voucherSigner } from './contract';
 import type { SettlementRecorder } from './record-settlement';
 import type { VoucherMessage } from './settlement-messages';
+import { chainError } from './chain-error';
 
 /** How long a read of a channel's on-chain state is trusted for a voucher within its deposit. */
 export const CHANNEL_CACHE_MS = 30_000;
@@ -73,7 +74,7 @@ export class Creditor {
       try {
         state = await (c.chain.getConfirmedChannel ?? c.chain.getChannel).call(c.chain, id);
       } catch (err) {
-        this.p.log.warn({ err, peer, channel: id }, 'could not read a channel');
+        this.p.log.warn({ ...chainError(err), peer, channel: id }, 'could not read a channel');
         return later('cannot read the channel on chain now; try again later');
       }
       this.confirmed.set(id, { state, at: this.p.now() });
@@ -130,7 +131,11 @@ export class Creditor {
     if (!row) {
       store.insert({ channelId: v.channelId, chain: c.name, peer, direction: 'incoming', payer: v.payer, payee: c.account.address, token: v.token, salt: v.salt, authorizedSigner: v.authorizedSigner }, state, now);
       row = store.get(v.channelId)!;
-    } else store.setOnChain(v.channelId, state, now);
+    } else {
+      // a channel we saw close stays closed: its unredeemed vouchers were reversed, so a later one must not count
+      if (row.finalized) return row.best;
+      store.setOnChain(v.channelId, state, now);
+    }
     // another voucher of this channel may have been accepted while this one waited for the chain
     if (v.cumulativeAmount <= row.best) return row.best;
     const { ledger, leftover } = tokensToLedger(v.cumulativeAmount - row.best, store.leftover(peer, c.name), this.p.assetScale, c.tokenScale);
@@ -168,7 +173,7 @@ export class Creditor {
       });
       this.p.log.info({ peer: row.peer, chain: c.name, channel: row.channelId, redeemed: String(after.settled), tx: tx.hash, closed: closing }, 'redeemed a voucher');
     } catch (err) {
-      this.p.log.error({ err, peer: row.peer, chain: c.name, channel: row.channelId }, 'redeeming a voucher failed; retrying later');
+      this.p.log.error({ ...chainError(err), peer: row.peer, chain: c.name, channel: row.channelId }, 'redeeming a voucher failed; retrying later');
     } finally {
       this.redeeming.delete(row.channelId);
     }

@@ -13,6 +13,7 @@ import type { ChannelRow, ChannelStore } from './channel-store';
 import { channelIdOf, signVoucher } from './contract';
 import type { SettlementRecorder } from './record-settlement';
 import { encodeSettlementMessage, SETTLEMENT_PROTOCOL } from './settlement-messages';
+import { chainError } from './chain-error';
 
 /** How long a peer has to answer a settlement message. */
 export const SETTLEMENT_MESSAGE_TIMEOUT_MS = 10_000;
@@ -78,7 +79,7 @@ export class Debtor {
       const thresholdTokens = ledgerToTokens(s.threshold, this.p.assetScale, c.tokenScale).tokens;
       if (channel.deposit - cumulative < thresholdTokens) await this.topUp(channel, c, depositTokens);
     } catch (err) {
-      this.p.log.error({ err, peer, chain: c.name }, 'settling with a peer failed; retrying later');
+      this.p.log.error({ ...chainError(err), peer, chain: c.name }, 'settling with a peer failed; retrying later');
     } finally {
       this.busy.delete(peer);
     }
@@ -89,6 +90,10 @@ export class Debtor {
     return this.p.db.transaction(() => {
       // what we owe may have shrunk while the channel was opened and the voucher signed: never pay more than that
       if (this.owed(channel.peer) < worth) return false;
+      // nor on a channel that closed, or began to, or took another voucher meanwhile (a round refreshes channels
+      // while this one waited): its reversal has run, and this payment would never be taken back
+      const now = this.p.store.get(channel.channelId);
+      if (!now || now.finalized || now.closeRequestedAt > 0 || now.best !== channel.best) return false;
       const r = this.p.recorder.record({ peer: channel.peer, direction: 'paid', amount: worth, method: c.name, reference: `${channel.channelId}:${cumulative}` });
       if (!r.ok) {
         this.p.log.error({ peer: channel.peer, reason: r.reason }, 'could not record a voucher; not signing it over');

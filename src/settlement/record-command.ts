@@ -49,6 +49,8 @@ export function recordCommand(config: Config, databaseFile: string, argv: readon
   const configured = config.ilpPeers.find((p) => p.id === args.peer);
   if (!configured) throw new RecordUsageError(`unknown peer "${args.peer}" (not in ILP_PEERS)`);
   const db = openDatabase(databaseFile);
+  // "recorded" is printed once the record is on disk: a short-lived writer cannot rely on the WAL's later fsync
+  db.pragma('synchronous = FULL');
   try {
     const ledger = new Ledger(db);
     ledger.openAccount(peerAccount(configured.id), configured.creditLimit);

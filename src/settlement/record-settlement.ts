@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { peerAccount, type AccountPath } from '../ledger/account-paths';
+import { isPeerId, peerAccount, type AccountPath } from '../ledger/account-paths';
 import type { Ledger, TransferId } from '../ledger/ledger';
 import { MAX_AMOUNT } from '../ledger/max-amount';
 import type { Db } from '../storage/database';
@@ -72,6 +72,7 @@ export class SettlementRecorder {
 
 /** Why a record is malformed, or undefined. */
 export function checkRecord(r: SettlementRecord): string | undefined {
+  if (typeof r.peer !== 'string' || !isPeerId(r.peer)) return 'peer must be the id of a peer in ILP_PEERS';
   if (r.direction !== 'received' && r.direction !== 'paid') return 'direction must be received or paid';
   if (typeof r.amount !== 'bigint' || r.amount <= 0n || r.amount > MAX_AMOUNT) return `amount must be an integer from 1 to ${MAX_AMOUNT}`;
   if (typeof r.reference !== 'string' || r.reference.trim() === '') return 'a reference is required (e.g. the bank transfer id)';

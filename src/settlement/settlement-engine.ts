@@ -15,6 +15,7 @@ import { Debtor } from './debtor';
 import type { SettlementRecorder } from './record-settlement';
 import { decodeSettlementMessage } from './settlement-messages';
 import { SettlementView } from './settlement-view';
+import { chainError } from './chain-error';
 
 /** Dassie settles at most every few seconds per peer; so do we (and watch channels as often). */
 export const SETTLEMENT_TICK_MS = 4000;
@@ -150,7 +151,7 @@ export class SettlementEngine {
       const state = await c.chain.getChannel(channelId);
       this.p.committer.run(() => this.store.setOnChain(channelId, state, (this.p.now ?? Date.now)()));
     } catch (err) {
-      this.p.log.warn({ err, chain: c.name, channel: channelId }, 'could not read a channel');
+      this.p.log.warn({ ...chainError(err), chain: c.name, channel: channelId }, 'could not read a channel');
     }
   }
 

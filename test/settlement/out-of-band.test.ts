@@ -81,6 +81,7 @@ describe('out-of-band settlement from the dashboard', () => {
 
   it.each([
     [{ peer: 'nobody', direction: 'received', amount: '5', reference: 'r' }, /unknown peer "nobody"/],
+    [{ peer: 'a b', direction: 'received', amount: '5', reference: 'r' }, /peer/],
     [{ peer: 'wallet', direction: 'sideways', amount: '5', reference: 'r' }, /direction/],
     [{ peer: 'wallet', direction: 'received', amount: '1.5', reference: 'r' }, /amount/],
     [{ peer: 'wallet', direction: 'received', amount: 5, reference: 'r' }, /amount/],
