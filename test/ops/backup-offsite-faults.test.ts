@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -143,7 +144,15 @@ describe('faults', () => {
     });
     const dataDir = path.join(root, 'boot');
     const starting = startPeer({ ...s3.env('boot', KEY, { DATA_DIR: dataDir }), PORT: String(port) });
-    const get = (route: string) => fetch(`http://127.0.0.1:${port}${route}`).then(async (r) => ({ status: r.status, body: await r.json() }), () => undefined);
+    // A new connection per request, as a probe makes: a kept-alive one would still point at the holding server.
+    const get = (route: string) =>
+      new Promise<{ status: number; body: unknown } | undefined>((resolve) => {
+        httpGet({ host: '127.0.0.1', port, path: route, agent: false }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        }).on('error', () => resolve(undefined));
+      });
     const deadline = Date.now() + 10_000;
     let ready;
     while (!(ready = await get('/ready'))) {
