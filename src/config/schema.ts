@@ -455,6 +455,12 @@ export const settings = {
     description: 'live grants, and open (neither completed nor expired) incoming payments, one Open Payments client may hold (beyond: refused)',
     parse: int(1, 1_000_000),
   },
+  openPaymentsRatePerIp: {
+    env: 'OPEN_PAYMENTS_RATE_PER_IP',
+    default: '60/60',
+    description: 'grant requests and incoming payments created per IP (HTTP 429 beyond; a client identity costs nothing, an address does): "<count>/<seconds>", 0 off',
+    parse: rate,
+  },
   // Top-ups through the operator's own Open Payments wallet (src/open-payments/operator-wallet): the relay is a client.
   operatorWalletAddress: {
     env: 'OPERATOR_WALLET_ADDRESS',

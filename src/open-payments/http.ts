@@ -11,6 +11,9 @@ export interface OpRequest {
   query: URLSearchParams;
   /** By lowercase name; only those the handlers read. */
   headers: Record<string, string>;
+  /** The socket's remote address and the X-Forwarded-For header, for the client's address behind trusted proxies. */
+  remote: string;
+  forwardedFor: string;
   body: string;
 }
 
@@ -47,6 +50,8 @@ export function route(handler: OpHandler, onError: (err: unknown) => void): (res
       param: req.getParameter(0) ?? '',
       query: new URLSearchParams(query),
       headers: {},
+      remote: Buffer.from(res.getRemoteAddressAsText()).toString(),
+      forwardedFor: req.getHeader('x-forwarded-for'),
       body: '',
     };
     for (const h of HEADERS) {

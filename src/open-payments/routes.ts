@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from '../config/load';
+import { clientIp } from '../http/client-ip';
 import { respond, respondJson } from '../http/respond';
+import { TokenBuckets } from '../http/token-buckets';
 import { balanceAccount } from '../ledger/account-paths';
 import type { Ledger } from '../ledger/ledger';
 import { parsePubkey } from '../payments/npub';
@@ -13,7 +15,7 @@ import type { Db } from '../storage/database';
 import { AuthServer, type DurableWrite } from './auth-server';
 import { ClientKeys } from './client-keys';
 import { Grants } from './grants';
-import { OP_CORS_HEADERS, json, route } from './http';
+import { OP_CORS_HEADERS, json, route, type OpHandler } from './http';
 import type { IncomingPayments } from './incoming-payments';
 import { checkNip98 } from './nip98';
 import { payPage } from './pay-page';
@@ -127,12 +129,24 @@ export function mountOpenPayments(deps: OpenPaymentsDeps): () => void {
     write,
     maxLivePerClient: config.openPaymentsMaxLivePerClient,
   });
-  app.post('/op/auth', route(auth.grant, onError));
+  // What writes rows for a stranger (grants, incoming payments) comes at a rate per address: the per-client caps
+  // alone do not bound anything, since a client identity costs nothing.
+  const perIp = config.openPaymentsRatePerIp ? new TokenBuckets(config.openPaymentsRatePerIp) : undefined;
+  const limited =
+    (handler: OpHandler): OpHandler =>
+    (req) => {
+      const ip = clientIp(req.remote, req.forwardedFor, config.trustedProxies);
+      if (!perIp || perIp.take(ip)) return handler(req);
+      return json('429 Too Many Requests', { error: { code: 'rate_limited', description: 'too many requests from this address; try again shortly' } }, [
+        ['Retry-After', String(perIp.wait(ip))],
+      ]);
+    };
+  app.post('/op/auth', route(limited(auth.grant), onError));
   app.post('/op/auth/continue/:id', route(auth.continueGrant, onError));
   app.del('/op/auth/continue/:id', route(auth.continueGrant, onError));
   app.post('/op/auth/token/:id', route(auth.manageToken, onError));
   app.del('/op/auth/token/:id', route(auth.manageToken, onError));
-  app.post('/op/incoming-payments', route(rs.create, onError));
+  app.post('/op/incoming-payments', route(limited(rs.create), onError));
   app.get('/op/incoming-payments', route(rs.list, onError));
   app.get('/op/incoming-payments/:id', route(rs.get, onError));
   app.post('/op/incoming-payments/:id/complete', route(rs.complete, onError));

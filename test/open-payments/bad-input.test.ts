@@ -21,7 +21,8 @@ let origin: string;
 const wa = (pk: string) => `${origin}/pay/${pk}`;
 
 beforeAll(async () => {
-  peer = await startReceiver({ OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT: 3 });
+  // these cases make more grants a minute than one address may (rate.test.ts tests that bound)
+  peer = await startReceiver({ OPEN_PAYMENTS_MAX_LIVE_PER_CLIENT: 3, OPEN_PAYMENTS_RATE_PER_IP: '0' });
   origin = `http://127.0.0.1:${peer.port}`;
   wallets = await ClientWallets.start();
   alice = await wallets.client('alice');
