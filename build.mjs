@@ -115,6 +115,9 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
+/** How the files beside peer.js are bundled (vendor libraries, worker threads). */
+const SIDE_BUNDLE = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning' };
+
 // Each vendor file is whole in itself (a library's packages together), exporting what src/ imports of them.
 for (const [file, specs] of Object.entries(VENDOR)) {
   const exports = specs.map((spec) => {
@@ -125,13 +128,7 @@ for (const [file, specs] of Object.entries(VENDOR)) {
   await esbuild.build({
     stdin: { contents: exports.join('\n'), resolveDir: '.', loader: 'js' },
     outfile: `dist/vendor/${file}`,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...SIDE_BUNDLE,
   });
 }
 
@@ -144,13 +141,7 @@ for (const [entry, outfile] of [
   await esbuild.build({
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
+    ...SIDE_BUNDLE,
   });
 }
 

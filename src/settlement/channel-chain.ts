@@ -1,4 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem';
+import type { OnChainChannel } from './chain';
 import type { ChannelScope } from './contract';
 
 /**
@@ -30,16 +31,8 @@ export interface ChannelChain {
   withdraw(channelId: Hex, token: Address, authorizedSigner: Address, salt: Hex): Promise<Tx>;
 }
 
-/** The contract's `Channel` struct. */
-export interface OnChainChannel {
-  payer: Address;
-  payee: Address;
-  deposit: bigint;
-  settled: bigint;
-  /** Unix s; 0n: no close requested. */
-  closeRequestedAt: bigint;
-  finalized: boolean;
-}
+/** The contract's `Channel` struct, as the chain client reads it. */
+export type { OnChainChannel } from './chain';
 
 export interface Tx {
   hash: Hex;
